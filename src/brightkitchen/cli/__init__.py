@@ -1,0 +1,24 @@
+"""The ``brightkitchen`` command: one Typer app with a sub-app per part."""
+
+from __future__ import annotations
+
+import typer
+
+from brightkitchen.cli import db_cmd, detect_cmd, edge_cmd, models_cmd, serve_cmd, sites_cmd, user_cmd
+
+app = typer.Typer(
+    help="BrightKitchen 明厨亮灶: edge AI and supervision platform for school canteen kitchens.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cmd.app, name="db", help="Database schema (Alembic migrations).")
+app.add_typer(user_cmd.app, name="user", help="Platform user accounts.")
+app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or Excel.")
+app.add_typer(edge_cmd.app, name="edge", help="Run or check the edge AI agent.")
+app.add_typer(models_cmd.app, name="models", help="Install and verify the model pack.")
+app.command(name="serve", help="Run the supervision platform web server.")(serve_cmd.serve)
+app.command(name="detect", help="Run the detectors on images; one JSON line per image.")(detect_cmd.detect)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,5 @@
+"""`brightkitchen edge` (being built)."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""The supervision platform: FastAPI app, SQLAlchemy models, one folder per domain."""

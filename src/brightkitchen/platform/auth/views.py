@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from brightkitchen.platform.auth import service
+from brightkitchen.platform.auth.schemas import LoginRequest, TokenPublic
+from brightkitchen.platform.deps import SessionDep, SettingsDep, UserDep
+from brightkitchen.platform.problems import not_found
+from brightkitchen.platform.users.models import User
+from brightkitchen.platform.users.schemas import UserPublic
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login", response_model=TokenPublic, summary="Sign in with username and password")
+def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPublic:
+    token, row, user = service.login(session, settings, body.username, body.password)
+    return TokenPublic(access_token=token, expires_at=row.expires_at, user=UserPublic.model_validate(user))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke the current access token")
+def logout(principal: UserDep, session: SessionDep) -> None:
+    if principal.token_id is not None:
+        service.revoke_token(session, principal.token_id)
+
+
+@router.get("/me", response_model=UserPublic, summary="The signed-in user")
+def me(principal: UserDep, session: SessionDep) -> UserPublic:
+    user = session.get(User, principal.id)
+    if user is None:
+        raise not_found("user")
+    return UserPublic.model_validate(user)

@@ -1,0 +1,24 @@
+"""What one running platform holds: its settings, engine and session factory, built by factories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from brightkitchen.platform.db import create_db_engine, create_session_factory
+from brightkitchen.platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class PlatformContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def build(cls, settings: Settings) -> PlatformContext:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_db_engine(settings.resolved_database_url())
+        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine))

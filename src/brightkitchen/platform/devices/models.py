@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brightkitchen.platform.db import Base, UTCDateTime, utcnow
+
+
+class Device(Base):
+    """An edge AI server at a site. Its credential is shown once; only a hash is kept."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    serial: Mapped[str] = mapped_column(String(64), default="")
+    key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    key_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="never_seen")
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    software_version: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,37 @@
+"""Offset pagination shared by every list endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+class PageParams(BaseModel):
+    page: int = 1
+    size: int = 50
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    size: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
+) -> PageParams:
+    return PageParams(page=page, size=size)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    size: int
+
+
+def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.scalars(stmt.limit(params.size).offset((params.page - 1) * params.size)).all()
+    return list(rows), total

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.authz import Principal, can_see_region
+from brightkitchen.platform.problems import Problem, conflict, not_found
+from brightkitchen.platform.regions.models import PARENT_KIND, Region, RegionKind
+from brightkitchen.platform.regions.schemas import RegionCreate
+from brightkitchen.platform.sites.models import Site
+
+
+def get_visible(session: Session, principal: Principal, region_id: int) -> Region:
+    region = session.get(Region, region_id)
+    if region is None or not can_see_region(session, principal, region_id):
+        raise not_found("region")
+    return region
+
+
+def create(session: Session, body: RegionCreate) -> Region:
+    expected_parent = PARENT_KIND[body.kind]
+    parent = session.get(Region, body.parent_id) if body.parent_id is not None else None
+    if body.parent_id is not None and parent is None:
+        raise Problem(
+            422,
+            "Invalid request",
+            "parent region does not exist",
+            errors=[{"field": "parent_id", "message": "no such region"}],
+        )
+    if (parent.kind if parent else None) != expected_parent:
+        need = expected_parent or "no parent"
+        raise Problem(
+            422,
+            "Invalid request",
+            f"a {body.kind} region needs {need} as its parent",
+            errors=[{"field": "parent_id", "message": f"must be a {need}"}],
+        )
+    if session.scalar(select(Region.id).where(Region.code == body.code)) is not None:
+        raise conflict(f"region code '{body.code}' is taken")
+    region = Region(name=body.name, code=body.code, kind=body.kind, parent_id=body.parent_id, path="")
+    session.add(region)
+    session.flush()
+    region.path = f"{parent.path if parent else '/'}{region.id}/"
+    return region
+
+
+def delete(session: Session, region: Region) -> None:
+    has_children = session.scalar(select(Region.id).where(Region.parent_id == region.id).limit(1))
+    has_sites = session.scalar(select(Site.id).where(Site.region_id == region.id).limit(1))
+    if has_children is not None or has_sites is not None:
+        raise conflict("the region still has sub-regions or sites")
+    session.delete(region)
+
+
+def ensure_street(session: Session, region_id: int) -> Region:
+    region = session.get(Region, region_id)
+    if region is None or region.kind != RegionKind.street:
+        raise Problem(
+            422,
+            "Invalid request",
+            "sites belong to a street region",
+            errors=[{"field": "region_id", "message": "must be a street region"}],
+        )
+    return region

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from brightkitchen.platform.sites.models import AreaKind, SiteKind
+
+_CODE = r"^[A-Za-z0-9_\-\.]+$"
+
+
+class SiteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=_CODE)
+    name: str = Field(min_length=1, max_length=200)
+    kind: SiteKind
+    region_id: int
+    address: str = Field(default="", max_length=300)
+    contact_name: str = Field(default="", max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+    work_start: time = time(5, 0)
+    work_end: time = time(20, 0)
+    public_page: bool = False
+
+
+class SiteUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: SiteKind | None = None
+    region_id: int | None = None
+    address: str | None = Field(default=None, max_length=300)
+    contact_name: str | None = Field(default=None, max_length=64)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    work_start: time | None = None
+    work_end: time | None = None
+    public_page: bool | None = None
+
+
+# Fields a school admin may change on its own site; the rest is the regulator's.
+SCHOOL_EDITABLE = frozenset({"address", "contact_name", "contact_phone", "work_start", "work_end", "public_page"})
+
+
+class SitePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    kind: SiteKind
+    region_id: int
+    address: str
+    contact_name: str
+    contact_phone: str
+    work_start: time
+    work_end: time
+    public_page: bool
+
+
+class AreaCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    kind: AreaKind = AreaKind.other
+
+
+class AreaPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    site_id: int
+    name: str
+    kind: AreaKind
+
+
+class CameraCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=64, pattern=_CODE)
+    name: str = Field(min_length=1, max_length=128, examples=["后厨-操作台"])
+    stream_url: str = Field(default="", max_length=1024)
+    area_id: int | None = None
+    public: bool = False
+
+
+class CameraUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    stream_url: str | None = Field(default=None, max_length=1024)
+    area_id: int | None = None
+    public: bool | None = None
+
+
+class CameraPublic(BaseModel):
+    """A camera as people see it. The stream URL (with its credentials) never leaves the server here."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    site_id: int
+    area_id: int | None
+    key: str
+    name: str
+    public: bool
+    status: str
+    fps: float | None
+    has_stream_url: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flag_url(cls, data: object) -> object:
+        url = getattr(data, "stream_url", None)
+        if url is not None and not isinstance(data, dict):
+            return {
+                **{k: getattr(data, k) for k in ("id", "site_id", "area_id", "key", "name", "public", "status", "fps")},
+                "has_stream_url": bool(url),
+            }
+        return data

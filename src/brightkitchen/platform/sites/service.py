@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.authz import Principal, can_see_region, site_scope
+from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
+from brightkitchen.platform.regions.service import ensure_street
+from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
+from brightkitchen.platform.sites.schemas import SCHOOL_EDITABLE, SiteCreate, SiteUpdate
+from brightkitchen.platform.users.models import Role
+
+
+def get_visible(session: Session, principal: Principal, site_id: int) -> Site:
+    site = session.scalar(select(Site).where(Site.id == site_id, site_scope(principal)))
+    if site is None:
+        raise not_found("site")
+    return site
+
+
+def check_region_allowed(session: Session, principal: Principal, region_id: int) -> None:
+    ensure_street(session, region_id)
+    if not can_see_region(session, principal, region_id):
+        raise Problem(
+            422,
+            "Invalid request",
+            "that region is outside your scope",
+            errors=[{"field": "region_id", "message": "not in your region"}],
+        )
+
+
+def create(session: Session, principal: Principal, body: SiteCreate) -> Site:
+    check_region_allowed(session, principal, body.region_id)
+    if session.scalar(select(Site.id).where(Site.code == body.code)) is not None:
+        raise conflict(f"site code '{body.code}' is taken")
+    site = Site(**body.model_dump())
+    session.add(site)
+    session.flush()
+    return site
+
+
+def update(session: Session, principal: Principal, site: Site, body: SiteUpdate) -> Site:
+    changes = body.model_dump(exclude_unset=True)
+    if principal.role in (Role.school_admin,) and not set(changes) <= SCHOOL_EDITABLE:
+        raise forbidden("a school may change only its contact, address, hours and public page")
+    if "region_id" in changes:
+        check_region_allowed(session, principal, changes["region_id"])
+    for key, value in changes.items():
+        if value is None and key not in ("address",):
+            continue
+        setattr(site, key, value)
+    return site
+
+
+def require_manager(principal: Principal) -> None:
+    """Structure of a site (areas, cameras, devices) is managed by admins, regulators and the school admin."""
+    if principal.role not in (Role.admin, Role.regulator, Role.school_admin):
+        raise forbidden("only a school admin or a regulator may change this site's setup")
+
+
+def create_area(session: Session, site: Site, name: str, kind: str) -> KitchenArea:
+    if session.scalar(select(KitchenArea.id).where(KitchenArea.site_id == site.id, KitchenArea.name == name)):
+        raise conflict(f"area '{name}' exists at this site")
+    area = KitchenArea(site_id=site.id, name=name, kind=kind)
+    session.add(area)
+    session.flush()
+    return area
+
+
+def check_area(session: Session, site: Site, area_id: int | None) -> None:
+    if area_id is None:
+        return
+    area = session.get(KitchenArea, area_id)
+    if area is None or area.site_id != site.id:
+        raise Problem(
+            422,
+            "Invalid request",
+            "the area is not at this site",
+            errors=[{"field": "area_id", "message": "no such area at this site"}],
+        )
+
+
+def get_camera_visible(session: Session, principal: Principal, camera_id: int) -> Camera:
+    camera = session.scalar(
+        select(Camera).join(Site, Site.id == Camera.site_id).where(Camera.id == camera_id, site_scope(principal))
+    )
+    if camera is None:
+        raise not_found("camera")
+    return camera
+
+
+def create_camera(session: Session, site: Site, **fields: object) -> Camera:
+    key = str(fields["key"])
+    if session.scalar(select(Camera.id).where(Camera.site_id == site.id, Camera.key == key)):
+        raise conflict(f"camera key '{key}' exists at this site")
+    camera = Camera(site_id=site.id, **fields)
+    session.add(camera)
+    session.flush()
+    return camera

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from brightkitchen.platform.users.models import REGION_ROLES, SITE_ROLES, Role
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_\-\.@]+$")
+    password: str = Field(min_length=8, max_length=256)
+    role: Role
+    display_name: str = Field(default="", max_length=128)
+    region_id: int | None = None
+    site_id: int | None = None
+    phone: str = Field(default="", max_length=32)
+    email: EmailStr | None = None
+
+    @model_validator(mode="after")
+    def _scope_matches_role(self) -> UserCreate:
+        if self.role in SITE_ROLES and (self.site_id is None or self.region_id is not None):
+            raise ValueError("school roles need site_id and no region_id")
+        if self.role == Role.regulator and (self.region_id is None or self.site_id is not None):
+            raise ValueError("a regulator needs region_id and no site_id")
+        if self.role == Role.admin and self.site_id is not None:
+            raise ValueError("an admin is not bound to a site")
+        return self
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, max_length=128)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+    phone: str | None = Field(default=None, max_length=32)
+    email: EmailStr | None = None
+    is_active: bool | None = None
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    region_id: int | None
+    site_id: int | None
+    phone: str
+    email: str
+    is_active: bool
+    last_login_at: datetime | None
+
+
+__all__ = ["REGION_ROLES", "SITE_ROLES", "UserCreate", "UserPublic", "UserUpdate"]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.auth.security import hash_password
+from brightkitchen.platform.authz import (
+    Principal,
+    can_see_region,
+    can_see_site,
+    region_path_clause,
+    visible_site_ids,
+)
+from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
+from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.users.schemas import UserCreate
+
+# Which roles each role may create or manage (always inside its own scope).
+MANAGEABLE: dict[Role, frozenset[Role]] = {
+    Role.admin: frozenset(Role),
+    Role.regulator: frozenset({Role.regulator, Role.school_admin, Role.school_staff}),
+    Role.school_admin: frozenset({Role.school_staff}),
+    Role.school_staff: frozenset(),
+}
+
+
+def user_scope(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    if principal.role == Role.regulator:
+        regions = select(Region.id).where(region_path_clause(principal, Region.path))
+        return or_(User.region_id.in_(regions), User.site_id.in_(visible_site_ids(principal)))
+    if principal.role == Role.school_admin and principal.site_id is not None:
+        return User.site_id == principal.site_id
+    return false()
+
+
+def get_visible(session: Session, principal: Principal, user_id: int) -> User:
+    user = session.scalar(select(User).where(User.id == user_id, user_scope(principal)))
+    if user is None:
+        raise not_found("user")
+    return user
+
+
+def check_may_manage(
+    session: Session, principal: Principal, role: Role, region_id: int | None, site_id: int | None
+) -> None:
+    assert principal.role is not None
+    if role not in MANAGEABLE[principal.role]:
+        raise forbidden(f"a {principal.role} may not manage {role} accounts")
+    if site_id is not None and not can_see_site(session, principal, site_id):
+        raise Problem(
+            422,
+            "Invalid request",
+            "that site is outside your scope",
+            errors=[{"field": "site_id", "message": "no such site in your scope"}],
+        )
+    if region_id is not None and not can_see_region(session, principal, region_id):
+        raise Problem(
+            422,
+            "Invalid request",
+            "that region is outside your scope",
+            errors=[{"field": "region_id", "message": "no such region in your scope"}],
+        )
+    if role == Role.admin and region_id is None and not principal.is_admin:
+        raise forbidden("only a global admin may create a global admin")
+
+
+def create(session: Session, body: UserCreate) -> User:
+    if session.scalar(select(User.id).where(User.username == body.username)) is not None:
+        raise conflict(f"username '{body.username}' is taken")
+    user = User(
+        username=body.username,
+        password_hash=hash_password(body.password),
+        role=body.role,
+        display_name=body.display_name,
+        region_id=body.region_id,
+        site_id=body.site_id,
+        phone=body.phone,
+        email=str(body.email) if body.email else "",
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select
+
+from brightkitchen.platform.auth.security import hash_password
+from brightkitchen.platform.auth.service import revoke_all_for_user
+from brightkitchen.platform.deps import SessionDep, SiteManagerDep
+from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
+from brightkitchen.platform.problems import Problem
+from brightkitchen.platform.users import service
+from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.users.schemas import UserCreate, UserPublic, UserUpdate
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("", response_model=Page[UserPublic], summary="Accounts the caller may manage")
+def list_users(
+    principal: SiteManagerDep,
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    role: Role | None = None,
+    site_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[UserPublic]:
+    stmt = select(User).where(service.user_scope(principal)).order_by(User.id)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if site_id is not None:
+        stmt = stmt.where(User.site_id == site_id)
+    if q:
+        stmt = stmt.where(User.username.contains(q, autoescape=True) | User.display_name.contains(q, autoescape=True))
+    rows, total = paginate(session, stmt, params)
+    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, page=params.page, size=params.size)
+
+
+@router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, principal: SiteManagerDep, session: SessionDep) -> UserPublic:
+    service.check_may_manage(session, principal, body.role, body.region_id, body.site_id)
+    return UserPublic.model_validate(service.create(session, body))
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+def get_user(user_id: int, principal: SiteManagerDep, session: SessionDep) -> UserPublic:
+    return UserPublic.model_validate(service.get_visible(session, principal, user_id))
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+def update_user(user_id: int, body: UserUpdate, principal: SiteManagerDep, session: SessionDep) -> UserPublic:
+    user = service.get_visible(session, principal, user_id)
+    service.check_may_manage(session, principal, Role(user.role), user.region_id, user.site_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "password" in changes and changes["password"] is not None:
+        user.password_hash = hash_password(changes.pop("password"))
+        revoke_all_for_user(session, user.id)
+    changes.pop("password", None)
+    if changes.get("is_active") is False:
+        revoke_all_for_user(session, user.id)
+    for key, value in changes.items():
+        if value is not None:
+            setattr(user, key, str(value) if key == "email" else value)
+    return UserPublic.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user_id: int, principal: SiteManagerDep, session: SessionDep) -> None:
+    user = service.get_visible(session, principal, user_id)
+    if user.id == principal.id:
+        raise Problem(409, "Conflict", "you cannot delete your own account", code="conflict")
+    service.check_may_manage(session, principal, Role(user.role), user.region_id, user.site_id)
+    session.delete(user)

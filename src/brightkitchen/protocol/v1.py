@@ -1,0 +1,170 @@
+"""Protocol version 1: violation events, evidence, heartbeats and the device configuration document."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from brightkitchen.protocol.codes import ViolationCode
+
+PROTOCOL_VERSION: Literal[1] = 1
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+EventId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+CameraKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.]+$")]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Box(_Wire):
+    """A detection box in pixels of the analysed frame."""
+
+    label: str = Field(max_length=64)
+    score: float = Field(ge=0.0, le=1.0)
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    track_id: int | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Box:
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise ValueError("box corners must satisfy x1 <= x2 and y1 <= y2")
+        return self
+
+
+class EvidenceKind(StrEnum):
+    snapshot = "snapshot"
+    clip = "clip"
+
+
+class EvidenceRef(_Wire):
+    """What the edge says about one evidence file it uploads beside the event."""
+
+    kind: EvidenceKind
+    sha256: str
+    size: int = Field(gt=0)
+    content_type: Literal["image/jpeg", "video/mp4"]
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _SHA256.match(value):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+        return value
+
+
+class ViolationEvent(_Wire):
+    """One violation raised at the edge. ``event_id`` is made at the edge and makes delivery idempotent."""
+
+    protocol_version: Literal[1] = PROTOCOL_VERSION
+    event_id: EventId
+    site_code: str = Field(min_length=1, max_length=64)
+    camera_key: CameraKey
+    code: ViolationCode
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    score: float = Field(ge=0.0, le=1.0)
+    boxes: list[Box] = Field(default_factory=list, max_length=200)
+    track_id: int | None = None
+    model_name: str = Field(max_length=128)
+    model_version: str = Field(max_length=64)
+    frame_width: int = Field(gt=0, le=16384)
+    frame_height: int = Field(gt=0, le=16384)
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=4)
+    test: bool = False
+
+    @model_validator(mode="after")
+    def _times(self) -> ViolationEvent:
+        if self.ended_at < self.started_at:
+            raise ValueError("ended_at must not be before started_at")
+        return self
+
+
+class CameraStatus(StrEnum):
+    online = "online"
+    offline = "offline"
+    no_frames = "no_frames"
+    starting = "starting"
+
+
+class CameraHealth(_Wire):
+    camera_key: CameraKey
+    status: CameraStatus
+    fps: float = Field(ge=0.0)
+    frames_dropped: int = Field(ge=0, default=0)
+    last_frame_at: AwareDatetime | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class Heartbeat(_Wire):
+    protocol_version: Literal[1] = PROTOCOL_VERSION
+    sent_at: AwareDatetime
+    software_version: str = Field(max_length=64)
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    config_version: str | None = Field(default=None, max_length=64)
+    cameras: list[CameraHealth] = Field(default_factory=list, max_length=256)
+    disk_used_bytes: int = Field(ge=0, default=0)
+    disk_quota_bytes: int = Field(ge=0, default=0)
+    quota_exceeded: bool = False
+    outbox_depth: int = Field(ge=0, default=0)
+    uptime_s: float = Field(ge=0.0, default=0.0)
+
+
+class Zone(_Wire):
+    """A polygon in relative frame coordinates (0..1) that a rule watches."""
+
+    name: str = Field(max_length=64)
+    kind: Literal["work", "stove", "floor", "exclude"] = "work"
+    points: list[tuple[float, float]] = Field(min_length=3, max_length=64)
+
+    @field_validator("points")
+    @classmethod
+    def _relative(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for x, y in points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError("zone points are relative coordinates between 0 and 1")
+        return points
+
+
+class RuleConfig(_Wire):
+    code: ViolationCode
+    enabled: bool = True
+    persist_s: float = Field(default=3.0, ge=0.0, le=3600.0)
+    cooldown_s: float = Field(default=300.0, ge=0.0, le=86400.0)
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    label: str | None = Field(default=None, max_length=64, description="model label for generic rules")
+
+
+class CameraConfig(_Wire):
+    key: CameraKey
+    name: str = Field(max_length=128)
+    url: str = Field(max_length=1024)
+    area: str | None = Field(default=None, max_length=64)
+    zones: list[Zone] = Field(default_factory=list)
+    rules: list[RuleConfig] = Field(default_factory=list)
+
+
+class WorkingHours(_Wire):
+    start: time = time(5, 0)
+    end: time = time(20, 0)
+
+
+class DeviceConfig(_Wire):
+    """The configuration document a device fetches. ``version`` changes whenever the content does."""
+
+    protocol_version: Literal[1] = PROTOCOL_VERSION
+    version: str = Field(max_length=64)
+    site_code: str = Field(max_length=64)
+    timezone: str = "Asia/Shanghai"
+    working_hours: WorkingHours = WorkingHours()
+    cameras: list[CameraConfig] = Field(default_factory=list)
+    heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    generated_at: datetime | None = None
