@@ -118,3 +118,11 @@ class CameraPublic(BaseModel):
                 "has_stream_url": bool(url),
             }
         return data
+
+
+class SiteImportResult(BaseModel):
+    sites_created: int
+    sites_updated: int
+    sites_unchanged: int
+    streets_created: int
+    accounts: list[dict[str, str]] = Field(description="new school admin accounts with one-time passwords")

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from sqlalchemy import select
 
 from brightkitchen.platform.authz import site_scope
 from brightkitchen.platform.deps import AdminDep, RegionStaffDep, SessionDep, SiteManagerDep, UserDep
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
-from brightkitchen.platform.problems import not_found
+from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.regions.models import Region
-from brightkitchen.platform.sites import service
+from brightkitchen.platform.sites import importer, service
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
 from brightkitchen.platform.sites.schemas import (
     AreaCreate,
@@ -19,11 +19,13 @@ from brightkitchen.platform.sites.schemas import (
     CameraPublic,
     CameraUpdate,
     SiteCreate,
+    SiteImportResult,
     SitePublic,
     SiteUpdate,
 )
 
 router = APIRouter(tags=["sites"])
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @router.get("/sites", response_model=Page[SitePublic], summary="Sites the caller may see")
@@ -139,3 +141,37 @@ def update_camera(camera_id: int, body: CameraUpdate, principal: SiteManagerDep,
 @router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_camera(camera_id: int, principal: SiteManagerDep, session: SessionDep) -> None:
     session.delete(service.get_camera_visible(session, principal, camera_id))
+
+
+@router.post(
+    "/sites/import",
+    response_model=SiteImportResult,
+    summary="Bulk import sites and school admin accounts from a .csv or .xlsx sheet (all-or-nothing)",
+)
+def import_sites(
+    principal: RegionStaffDep, session: SessionDep, file: Annotated[UploadFile, File()]
+) -> SiteImportResult:
+    content = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise Problem(413, "File too large", f"import sheets are limited to {MAX_IMPORT_BYTES // 1024} KiB")
+    try:
+        rows = importer.read_rows(file.filename or "", content)
+    except importer.ImportFileError as exc:
+        raise Problem(422, "Unreadable import file", str(exc), errors=[{"field": "file", "message": str(exc)}]) from exc
+    result = importer.import_sites(session, principal, rows)
+    if not result.ok:
+        session.rollback()
+        raise Problem(
+            422,
+            "Import refused",
+            f"nothing imported: {len(result.errors)} bad row(s)",
+            errors=[{"row": e.row, "field": e.field, "message": e.message} for e in result.errors],
+            code="import_rows_invalid",
+        )
+    return SiteImportResult(
+        sites_created=result.sites_created,
+        sites_updated=result.sites_updated,
+        sites_unchanged=result.sites_unchanged,
+        streets_created=result.streets_created,
+        accounts=[{"username": u, "one_time_password": p} for u, p in result.accounts_created],
+    )

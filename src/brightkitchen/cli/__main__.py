@@ -1,0 +1,3 @@
+from brightkitchen.cli import main
+
+main()
