@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from brightkitchen.cli import db_cmd, detect_cmd, edge_cmd, models_cmd, serve_cmd, sites_cmd, user_cmd
+from brightkitchen.cli import (
+    db_cmd,
+    detect_cmd,
+    edge_cmd,
+    models_cmd,
+    serve_cmd,
+    simulate_cmd,
+    sites_cmd,
+    user_cmd,
+)
 
 app = typer.Typer(
     help="BrightKitchen 明厨亮灶: edge AI and supervision platform for school canteen kitchens.",
@@ -17,6 +26,9 @@ app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or 
 app.add_typer(edge_cmd.app, name="edge", help="Run or check the edge AI agent.")
 app.add_typer(models_cmd.app, name="models", help="Install and verify the model pack.")
 app.command(name="serve", help="Run the supervision platform web server.")(serve_cmd.serve)
+app.command(name="simulate", help="Drive a platform like a district of edge servers (load and demo data).")(
+    simulate_cmd.simulate
+)
 app.command(name="detect", help="Run the detectors on images; one JSON line per image.")(detect_cmd.detect)
 
 

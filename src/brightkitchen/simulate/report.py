@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
+from sqlalchemy import bindparam, create_engine, text
 
 from brightkitchen.simulate.fleet import Tally
 
 
 @dataclass(frozen=True)
 class Verification:
-    distinct_events: int
+    distinct_events: int  # distinct event ids the platform acknowledged
     alerts_in_platform: int
 
     @property
@@ -19,18 +19,26 @@ class Verification:
         return self.distinct_events == self.alerts_in_platform
 
 
-def count_alerts(client: httpx.Client, site_ids: list[int], since_iso: str) -> int:
-    """Counts the violation alerts (not device-health ones) the platform holds for the simulated sites."""
-    total = 0
-    for site_id in site_ids:
-        resp = client.get("/api/v1/alerts", params={"site_id": site_id, "since": since_iso, "size": 1})
-        resp.raise_for_status()
-        faults = client.get(
-            "/api/v1/alerts", params={"site_id": site_id, "since": since_iso, "size": 1, "code": "camera_fault"}
-        )
-        faults.raise_for_status()
-        total += int(resp.json()["total"]) - int(faults.json()["total"])
-    return total
+def verify_in_database(database_url: str, accepted_ids: set[str]) -> Verification:
+    """Counts, straight from the platform's database, the alerts made from the accepted event ids."""
+    engine = create_engine(database_url)
+    ids = sorted(accepted_ids)
+    found = 0
+    try:
+        with engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found += int(
+                    conn.execute(
+                        text("SELECT count(*) FROM alerts WHERE event_id IN :ids").bindparams(
+                            bindparam("ids", expanding=True)
+                        ),
+                        {"ids": chunk},
+                    ).scalar_one()
+                )
+    finally:
+        engine.dispose()
+    return Verification(distinct_events=len(ids), alerts_in_platform=found)
 
 
 def percentile(values: list[float], q: float) -> float:
