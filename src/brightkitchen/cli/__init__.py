@@ -6,6 +6,7 @@ import typer
 
 from brightkitchen.cli import (
     db_cmd,
+    demo_cmd,
     detect_cmd,
     edge_cmd,
     models_cmd,
@@ -25,6 +26,7 @@ app.add_typer(user_cmd.app, name="user", help="Platform user accounts.")
 app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or Excel.")
 app.add_typer(edge_cmd.app, name="edge", help="Run or check the edge AI agent.")
 app.add_typer(models_cmd.app, name="models", help="Install and verify the model pack.")
+app.command(name="demo", help="Run a demo district: platform, edge agent on sample footage, web UI.")(demo_cmd.demo)
 app.command(name="serve", help="Run the supervision platform web server.")(serve_cmd.serve)
 app.command(name="simulate", help="Drive a platform like a district of edge servers (load and demo data).")(
     simulate_cmd.simulate
