@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from brightkitchen.cli import (
+    config_cmd,
     db_cmd,
     demo_cmd,
     detect_cmd,
@@ -21,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(config_cmd.app, name="config", help="Configuration reference.")
 app.add_typer(db_cmd.app, name="db", help="Database schema (Alembic migrations).")
 app.add_typer(user_cmd.app, name="user", help="Platform user accounts.")
 app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or Excel.")

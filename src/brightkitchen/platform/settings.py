@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,10 +30,76 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = Field(default=8 * 3600, gt=0, description="Lifetime of a person's access token")
     login_max_failures: int = Field(default=5, gt=0, description="Failed logins before the account is throttled")
     login_lockout_s: int = Field(default=300, gt=0, description="How long a throttled login stays refused")
-    page_size_max: int = Field(default=200, gt=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="Largest accepted upload body")
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the district")
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API")
+
+    # Evidence storage (alerts, rectification photos).
+    evidence_backend: Literal["local", "s3"] = Field(
+        default="local", description="Where evidence files go: a local folder (data_dir/evidence) or an S3 bucket"
+    )
+    evidence_url_ttl_s: int = Field(default=600, gt=0, description="Lifetime of a signed evidence link")
+    s3_bucket: str = Field(default="", description="S3 bucket for evidence (evidence_backend=s3)")
+    s3_prefix: str = Field(default="evidence/", description="Key prefix inside the bucket")
+    s3_endpoint_url: str | None = Field(default=None, description="S3-compatible endpoint (MinIO, OSS); None = AWS")
+    s3_region: str | None = Field(default=None, description="S3 region name")
+    s3_access_key_id: str | None = Field(default=None, description="S3 access key; None = boto3's own chain")
+    s3_secret_access_key: str | None = Field(default=None, description="S3 secret key")
+
+    # Devices.
+    heartbeat_interval_s: float = Field(default=30.0, gt=0, description="How often devices send a heartbeat")
+    offline_after_missed: int = Field(default=3, gt=0, description="Missed heartbeats before a device is offline")
+    device_rate_per_s: float = Field(default=20.0, gt=0, description="Sustained requests per second per device")
+    device_rate_burst: int = Field(default=100, gt=0, description="Requests a device may burst above its rate")
+
+    # Alert deadlines (defaults when no deadline_policies row matches).
+    rectify_hours_default: float = Field(default=24.0, gt=0, description="Hours a school has to rectify")
+    escalate_hours_default: float = Field(default=48.0, gt=0, description="Hours before escalation to the regulator")
+
+    # Time-based work (push, escalation, offline detection, notification delivery).
+    jobs_enabled: bool = Field(default=True, description="Run the background jobs loop in this process")
+    jobs_interval_s: float = Field(default=10.0, gt=0, description="Seconds between two runs of the jobs loop")
+
+    # Notifications.
+    public_base_url: str = Field(default="", description="Platform address used in links inside notifications")
+    notify_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one notification send")
+    notify_max_attempts: int = Field(default=8, gt=0, description="Attempts before a notification is failed")
+    notify_backoff_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles on each attempt")
+    notify_backoff_max_s: float = Field(default=3600.0, gt=0, description="Longest retry delay")
+    smtp_host: str = Field(default="", description="SMTP server for e-mail notifications")
+    smtp_port: int = Field(default=25, gt=0, description="SMTP port")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_username: str | None = Field(default=None, description="SMTP login; None = no AUTH")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_from: str = Field(default="brightkitchen@localhost", description="Sender address of notification e-mail")
+
+    # Roll-out: acceptance checklist, daily bulletin, reports (docs/rollout.md).
+    rollout_required_area_kinds: list[str] = Field(
+        default_factory=lambda: ["storage", "prep", "cooking", "washing"],
+        description="Kitchen area kinds that must each have at least one camera before a site is accepted",
+    )
+    rollout_online_window_s: int = Field(
+        default=300, gt=0, description="A camera or the platform connection counts as up if seen within this"
+    )
+    rollout_edge_silent_after_h: float = Field(
+        default=24.0, gt=0, description="Hours without a heartbeat after which the edge server item fails"
+    )
+    rollout_test_alert_timeout_s: int = Field(
+        default=900, gt=0, description="How long a 'send test alert' request waits for the edge's test event"
+    )
+    rollout_refresh_interval_s: int = Field(
+        default=300, gt=0, description="How often the jobs loop re-evaluates every site's checklist status"
+    )
+    bulletin_time: time = Field(default=time(8, 0), description="Local time (settings.timezone) of the daily bulletin")
+    bulletin_region_kinds: list[str] = Field(
+        default_factory=lambda: ["city", "district"], description="Region kinds that get a daily bulletin each"
+    )
+    bulletin_stuck_limit: int = Field(default=10, gt=0, description="Sites listed as stuck longest in a bulletin")
+    report_font_path: Path | None = Field(
+        default=None,
+        description="TrueType CJK font (.ttf/.ttc with glyf outlines) embedded in PDF reports; "
+        "None = the built-in CID font STSong-Light (not embedded; the viewer supplies the glyphs)",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:
