@@ -99,7 +99,8 @@ class CameraHealth(_Wire):
     camera_key: CameraKey
     status: CameraStatus
     fps: float = Field(ge=0.0)
-    frames_dropped: int = Field(ge=0, default=0)
+    frames_dropped: int = Field(ge=0, default=0, description="analysis frames dropped under load since start")
+    frames_sampled: int = Field(ge=0, default=0, description="analysis frames taken since start")
     last_frame_at: AwareDatetime | None = None
     error: str | None = Field(default=None, max_length=500)
 
@@ -115,6 +116,9 @@ class Heartbeat(_Wire):
     disk_quota_bytes: int = Field(ge=0, default=0)
     quota_exceeded: bool = False
     outbox_depth: int = Field(ge=0, default=0)
+    outbox_dead: int = Field(ge=0, default=0, description="events the platform refused for good (kept at the edge)")
+    upload_state: Literal["idle", "retrying", "auth_failed"] | None = None
+    last_upload_error: str | None = Field(default=None, max_length=500)
     uptime_s: float = Field(ge=0.0, default=0.0)
 
 

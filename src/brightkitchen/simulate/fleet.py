@@ -102,7 +102,7 @@ def _event(site: SimSite, camera: str, code: ViolationCode, skew: timedelta, ev:
 async def _send_event(
     client: httpx.AsyncClient, site: SimSite, event: ViolationEvent, ev: Evidence, tally: Tally
 ) -> None:
-    files = {
+    files: dict[str, tuple[str | None, bytes | str, str]] = {
         "event": (None, event.model_dump_json(), "application/json"),
         "snapshot": ("snapshot.jpg", ev.jpeg, "image/jpeg"),
         "clip": ("clip.mp4", ev.mp4, "video/mp4"),

@@ -1,0 +1,253 @@
+"""The edge agent: wires sources, the analysis pool, rules, evidence, outbox, uploader and heartbeats.
+
+``run`` blocks until its stop event is set (the CLI sets it on SIGTERM/SIGINT), then shuts down in
+order: sources stop, workers finish their frame, pending evidence is written and stored, the uploader
+finishes its request. Whatever was not delivered stays in the outbox for the next start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+import cv2
+
+from brightkitchen import __version__
+from brightkitchen.edge.camera import CameraModels, CameraPipeline
+from brightkitchen.edge.clock import Clock, SystemClock, to_datetime
+from brightkitchen.edge.config import EdgeCamera, EdgeConfig
+from brightkitchen.edge.detect.base import Detector
+from brightkitchen.edge.events import build_event
+from brightkitchen.edge.evidence import EvidenceFiles, EvidenceWriter
+from brightkitchen.edge.frames import Frame
+from brightkitchen.edge.heartbeat import HeartbeatLoop
+from brightkitchen.edge.outbox import Outbox
+from brightkitchen.edge.platform_client import PlatformClient
+from brightkitchen.edge.remote_config import RemoteConfig
+from brightkitchen.edge.rules import Trigger, WorkingSchedule, build_rules
+from brightkitchen.edge.uploader import Uploader
+from brightkitchen.edge.workers import AnalysisPool
+from brightkitchen.protocol import Heartbeat, ViolationCode
+
+log = logging.getLogger(__name__)
+
+DetectorFactory = Callable[[], Detector]
+HOUSEKEEPING_S = 1.0
+QUOTA_EVERY = 30  # housekeeping ticks
+
+
+class Agent:
+    def __init__(
+        self,
+        config: EdgeConfig,
+        detector_factory: DetectorFactory,
+        clock: Clock | None = None,
+        workers: int | None = None,
+        camera_models: Callable[[EdgeCamera], CameraModels] | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.config = config
+        self._factory = detector_factory
+        self._camera_models = camera_models or (lambda _cam: CameraModels())
+        self._workers = workers or config.analysis_workers or os.cpu_count() or 1
+        data = config.data_dir
+        self.outbox = Outbox(data / "outbox.sqlite3", data / "evidence")
+        self.writer = EvidenceWriter(data / "evidence", config.evidence)
+        self.client: PlatformClient | None = None
+        self.uploader: Uploader | None = None
+        self.remote: RemoteConfig | None = None
+        if config.platform.url:
+            self.client = PlatformClient(config.platform.url, config.platform.key() or "", config.platform.timeout_s)
+            self.uploader = Uploader(self.outbox, self.client, config.uploader, self.clock)
+            if config.platform.fetch_config:
+                self.remote = RemoteConfig(self.client, data / "device_config.json")
+                if self.remote.config is not None:
+                    self.config = config.with_device_config(self.remote.config)
+        self.cameras: dict[str, CameraPipeline] = {}
+        self._camera_configs: dict[str, tuple[object, ...]] = {}
+        self.pool: AnalysisPool | None = None
+        self.heartbeats: HeartbeatLoop | None = None
+        self.quota_exceeded = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._housekeeper = threading.Thread(target=self._housekeep, name="housekeeping", daemon=True)
+        self._started_mono = self.clock.monotonic()
+
+    # lifecycle
+
+    def start(self) -> None:
+        swept = self.outbox.sweep_orphans()
+        if swept:
+            log.info("removed %d evidence files that no stored event names (interrupted writes)", swept)
+        if self._workers > 1:
+            cv2.setNumThreads(1)  # parallel workers, not threads inside each model: no oversubscription
+        self.pool = AnalysisPool([self._factory() for _ in range(self._workers)])
+        self.pool.start()
+        self.writer.start()
+        if self.uploader:
+            self.uploader.start()
+        self.apply(self.config)
+        self._housekeeper.start()
+        if self.client:
+            self.heartbeats = HeartbeatLoop(
+                self.client,
+                self.heartbeat,
+                lambda: self.config.heartbeat_interval_s,
+                self._poll_config if self.remote else None,
+                self.config.platform.config_poll_s,
+            )
+            self.heartbeats.start()
+
+    def run(self, stop: threading.Event) -> None:
+        self.start()
+        stop.wait()
+        self.stop()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        if self.heartbeats:
+            self.heartbeats.stop(timeout)
+        with self._lock:
+            cameras = list(self.cameras.values())
+        for cam in cameras:
+            cam.stop()
+        for cam in cameras:
+            cam.source.join(timeout / 3)
+        if self.pool:
+            self.pool.stop(timeout)
+        for cam in cameras:
+            cam.ring.flush(self.clock.now(), force=True)  # cut the post-roll short rather than lose the event
+        self.writer.stop(timeout)
+        if self.uploader:
+            self.uploader.stop(timeout)
+        self._housekeeper.join(timeout)
+        if self.client:
+            self.client.close()
+        self.outbox.close()
+
+    # cameras
+
+    def apply(self, config: EdgeConfig) -> None:
+        """Start, stop or restart cameras so that they match ``config``."""
+        schedule = WorkingSchedule(config.working_hours.start, config.working_hours.end, config.timezone)
+        wanted = {c.key: c for c in config.cameras}
+        with self._lock:
+            self.config = config
+            for key in list(self.cameras):
+                if key not in wanted or self._camera_configs[key] != self._fingerprint(config, wanted[key]):
+                    old = self.cameras.pop(key)
+                    old.stop()
+                    old.ring.flush(self.clock.now(), force=True)  # its triggers still become events
+                    self._camera_configs.pop(key)
+            for key, cam_cfg in wanted.items():
+                if key not in self.cameras:
+                    self.cameras[key] = self._make_camera(config, cam_cfg, schedule)
+                    self._camera_configs[key] = self._fingerprint(config, cam_cfg)
+                    self.cameras[key].start()
+
+    @staticmethod
+    def _fingerprint(config: EdgeConfig, cam: EdgeCamera) -> tuple[object, ...]:
+        return (cam, config.source_for(cam), config.working_hours, config.timezone)
+
+    def _make_camera(self, config: EdgeConfig, cam: EdgeCamera, schedule: WorkingSchedule) -> CameraPipeline:
+        assert self.pool is not None
+        return CameraPipeline(
+            cam.key,
+            cam.url,
+            config.source_for(cam),
+            config.evidence,
+            config.tracker,
+            build_rules(cam, schedule, config.rule_gap_s, self._supplied_labels()),
+            self.clock,
+            self.writer.submit,
+            self._store_event,
+            self.pool.schedule,
+            self._camera_models(cam),
+        )
+
+    def _supplied_labels(self) -> dict[str, ViolationCode]:
+        """Labels that supplied models map to codes (a stack detector carries them; fakes need not)."""
+        first = self.pool.detectors[0] if self.pool else None
+        return dict(getattr(first, "label_codes", {}) or {})
+
+    def _store_event(self, trig: Trigger, files: EvidenceFiles, frame: Frame, det: Detector, event_id: str) -> None:
+        """Called by the evidence writer once the files exist: only now does the event exist."""
+        event, paths = build_event(
+            event_id, self.config.site_code, frame.camera_key, trig, files, frame.width, frame.height,
+            det.name, det.version,
+        )  # fmt: skip
+        self.outbox.add(event, paths, self.clock.now())
+        self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
+        log.info("event %s %s on %s stored", event.event_id, event.code, event.camera_key)
+        if self.uploader:
+            self.uploader.wake()
+
+    # background
+
+    def _housekeep(self) -> None:
+        ticks = 0
+        while not self._stop.wait(HOUSEKEEPING_S):
+            now = self.clock.now()
+            with self._lock:
+                cameras = list(self.cameras.values())
+            for cam in cameras:
+                cam.ring.flush(now)
+            ticks += 1
+            if ticks % QUOTA_EVERY == 0:  # deliveries make evidence evictable: check again now and then
+                self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
+
+    def _poll_config(self) -> None:
+        assert self.remote is not None
+        device = self.remote.poll()
+        if device is not None:
+            log.info("device config %s from the platform: applying", device.version)
+            self.apply(self.config.with_device_config(device))
+
+    # status
+
+    def config_version(self) -> str:
+        if self.remote and self.remote.config:
+            return self.remote.config.version
+        return "local-" + hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()[:12]
+
+    def _model_versions(self) -> dict[str, str]:
+        first = self.pool.detectors[0] if self.pool else None
+        if first is None:
+            return {}
+        versions = getattr(first, "versions", None)
+        return dict(versions) if isinstance(versions, dict) else {first.name: first.version}
+
+    def heartbeat(self) -> Heartbeat:
+        with self._lock:
+            cameras = [c.health() for c in self.cameras.values()]
+        counts = self.outbox.counts()
+        quota = self.config.disk_quota_mb * 1024 * 1024
+        used = self.outbox.evidence_bytes() + _size(self.outbox.db_path)
+        fields: dict[str, object] = {
+            "sent_at": to_datetime(self.clock.now()),
+            "software_version": __version__,
+            "model_versions": self._model_versions(),
+            "config_version": self.config_version(),
+            "cameras": cameras,
+            "disk_used_bytes": used,
+            "disk_quota_bytes": quota,
+            "quota_exceeded": self.quota_exceeded,
+            "outbox_depth": counts.pending,
+            "uptime_s": round(self.clock.monotonic() - self._started_mono, 1),
+            "outbox_dead": counts.dead,
+        }
+        if self.uploader is not None:
+            status = self.uploader.status
+            fields["upload_state"] = str(status.state.value)
+            fields["last_upload_error"] = (status.last_error or "")[:500] or None
+        return Heartbeat.model_validate(fields)
+
+
+def _size(path: os.PathLike[str]) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

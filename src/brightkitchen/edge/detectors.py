@@ -1,0 +1,58 @@
+"""The detectors the agent runs, built from the detector engineer's backends.
+
+Two kinds: the shared stack (people, phones, masks, supplied models), stateless, one instance per
+analysis worker; and per-camera detectors that keep state between frames (motion's background model,
+flame's flicker history), one set per camera, built only where a rule will read their labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from brightkitchen.edge.camera import CameraModels
+from brightkitchen.edge.config import EdgeCamera, EdgeConfig
+from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.flame import FlameDetector
+from brightkitchen.edge.detect.motion import MotionDetector
+from brightkitchen.edge.detect.pipeline import DetectorStack
+from brightkitchen.edge.rules import default_rules
+from brightkitchen.protocol import ViolationCode
+
+
+class StackDetector:
+    """The detector stack as one ``Detector``: name and version name every model in it."""
+
+    def __init__(self, stack: DetectorStack) -> None:
+        self.stack = stack
+        self.label_codes = stack.label_codes  # supplied models' label -> code: generic rules for each
+        self.versions = stack.versions()
+        self.name = "+".join(self.versions)[:128]
+        joined = ",".join(f"{k}={v}" for k, v in self.versions.items())
+        self.version = joined if len(joined) <= 64 else hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+    def detect(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections:
+        return self.stack.run(frame_bgr)
+
+
+def stack_factory(config: EdgeConfig) -> Callable[[], StackDetector]:
+    return lambda: StackDetector(DetectorStack.build(config.detector, config.models_dir))
+
+
+def camera_models(config: EdgeConfig, camera: EdgeCamera) -> CameraModels:
+    codes = {r.code for r in (camera.rules or default_rules(camera)) if r.enabled and not r.label}
+    out = CameraModels()
+    if ViolationCode.rodent in codes:
+        motion = MotionDetector(config.motion)
+        out.detectors.append(motion)
+        out.by_code[ViolationCode.rodent] = motion
+    stoves = [z for z in camera.zones if z.kind == "stove"]
+    if ViolationCode.stove_unattended in codes and stoves:
+        for zone in stoves:  # one per stove: each keeps the flicker history of its own area
+            flame = FlameDetector(config.flame.model_copy(update={"zone": list(zone.points)}))
+            out.detectors.append(flame)
+            out.by_code[ViolationCode.stove_unattended] = flame
+    return out
