@@ -33,6 +33,9 @@ class MaskCheckConfig(BaseModel):
     face_match_iou: float = Field(0.4, ge=0, le=1)  # a YuNet face and a mask-model anchor on it
     classify_min_score: float = Field(0.2, ge=0, le=1)  # below this the face stays ``face``
     no_mask_needs_face: bool = True
+    # With YuNet present, run the mask model only on tiles holding a YuNet face: frames without faces
+    # (most kitchen frames) then cost YuNet alone. Loses only mask-model-only ``face_mask`` finds.
+    mask_only_where_faces: bool = True
 
 
 def tiles(width: int, height: int, tile: int, overlap: float) -> Iterator[tuple[int, int, int, int]]:
@@ -60,12 +63,18 @@ class MaskCheck:
         self.faces = faces
 
     def probabilities(
-        self, frame_bgr: npt.NDArray[np.uint8]
+        self, frame_bgr: npt.NDArray[np.uint8], faces: Detections | None = None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Mask-model anchors over the frame's tiles; with ``faces``, only over tiles holding a face centre."""
         h, w = frame_bgr.shape[:2]
-        boxes: list[npt.NDArray[np.float32]] = []
-        probs: list[npt.NDArray[np.float32]] = []
+        boxes: list[npt.NDArray[np.float32]] = [np.zeros((0, 4), np.float32)]
+        probs: list[npt.NDArray[np.float32]] = [np.zeros((0, len(MASK_LABELS)), np.float32)]
+        centres = None if faces is None else (faces.xyxy[:, :2] + faces.xyxy[:, 2:]) / 2
         for x1, y1, x2, y2 in tiles(w, h, self.config.tile, self.config.tile_overlap):
+            if centres is not None and not np.any(
+                (centres[:, 0] >= x1) & (centres[:, 0] < x2) & (centres[:, 1] >= y1) & (centres[:, 1] < y2)
+            ):
+                continue
             b, p = self.model.probabilities(frame_bgr[y1:y2, x1:x2])
             boxes.append(b + np.array([x1, y1, x1, y1], np.float32))
             probs.append(p)
@@ -84,9 +93,10 @@ class MaskCheck:
         return Detections(found.xyxy / scale, found.scores, found.labels)
 
     def run(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections:
-        boxes, probs = self.probabilities(frame_bgr)
-        own = self.model.decide(boxes, probs)
         faces = self.find_faces(frame_bgr)
+        only_faces = self.faces is not None and self.config.mask_only_where_faces
+        boxes, probs = self.probabilities(frame_bgr, faces if only_faces else None)
+        own = self.model.decide(boxes, probs)
         classified = self.classify(faces, boxes, probs)
         if len(classified) and len(own):
             # the mask model's own finds that a YuNet face already covers are the same faces
