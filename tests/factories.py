@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import hash_password
+from brightkitchen.platform.alerts.models import Alert, AlertAudit
+from brightkitchen.platform.auth.security import USER_TOKEN_PREFIX, hash_password, new_token, token_digest
+from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
+from brightkitchen.platform.notify.models import NotifyChannel
 from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
-from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.users.models import AccessToken, Role, User
 
 PASSWORD = "correct-horse-battery"
 _FAST_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for every test user
@@ -122,3 +127,63 @@ def login(client: Any, username: str, password: str = PASSWORD) -> dict[str, str
     resp = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+# --- alerts, notification channels (issue 3) ---
+
+
+def alert(
+    session: Session,
+    s: Site,
+    cam: Camera | None = None,
+    *,
+    state: str = "pushed",
+    code: str = "no_mask",
+    created_at: datetime | None = None,
+    rectify_h: float = 24,
+    escalate_h: float = 48,
+    **kw: Any,
+) -> Alert:
+    """An alert written straight to the database, in any state, with its creation audit row."""
+    created = created_at or utcnow()
+    a = Alert(
+        event_id=kw.pop("event_id", f"ev-{uuid.uuid4().hex}"),
+        site_id=s.id,
+        camera_id=cam.id if cam else None,
+        code=code,
+        state=state,
+        score=0.9,
+        started_at=created,
+        ended_at=created,
+        boxes=[],
+        created_at=created,
+        deadline_at=created + timedelta(hours=rectify_h),
+        escalate_at=created + timedelta(hours=escalate_h),
+        **kw,
+    )
+    session.add(a)
+    session.flush()
+    session.add(AlertAudit(alert_id=a.id, at=created, action="create", actor_kind="system", to_state="new"))
+    session.commit()
+    return a
+
+
+def channel(
+    session: Session, kind: str, target: str, *, site: Site | None = None, region: Region | None = None, **kw: Any
+) -> NotifyChannel:
+    c = NotifyChannel(
+        kind=kind, target=target, site_id=site.id if site else None, region_id=region.id if region else None, **kw
+    )
+    session.add(c)
+    session.commit()
+    return c
+
+
+def bearer(session: Session, username: str) -> dict[str, str]:
+    """Headers with a fresh access token made straight in the database: like ``login`` without argon2's
+    deliberate slowness, for tests that sign in hundreds of times."""
+    u = session.scalars(select(User).where(User.username == username)).one()
+    token = new_token(USER_TOKEN_PREFIX)
+    session.add(AccessToken(token_hash=token_digest(token), user_id=u.id, expires_at=utcnow() + timedelta(hours=1)))
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}

@@ -36,7 +36,9 @@ def test_wrong_password_and_unknown_user_look_the_same(client: TestClient, sessi
 def test_throttled_after_repeated_failures(client: TestClient, session: Session) -> None:
     f.world(session)
     for _ in range(5):
-        assert client.post("/api/v1/auth/login", json={"username": "sa_a1", "password": "bad-bad-bad"}).status_code == 401
+        assert (
+            client.post("/api/v1/auth/login", json={"username": "sa_a1", "password": "bad-bad-bad"}).status_code == 401
+        )
     locked = client.post("/api/v1/auth/login", json={"username": "sa_a1", "password": f.PASSWORD})
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) > 0

@@ -11,6 +11,8 @@ from brightkitchen.cli import (
     detect_cmd,
     edge_cmd,
     models_cmd,
+    report_cmd,
+    rollout_cmd,
     serve_cmd,
     simulate_cmd,
     sites_cmd,
@@ -26,6 +28,8 @@ app.add_typer(config_cmd.app, name="config", help="Configuration reference.")
 app.add_typer(db_cmd.app, name="db", help="Database schema (Alembic migrations).")
 app.add_typer(user_cmd.app, name="user", help="Platform user accounts.")
 app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or Excel.")
+app.add_typer(report_cmd.app, name="report", help="Daily, weekly and monthly region reports (xlsx or pdf).")
+app.add_typer(rollout_cmd.app, name="rollout", help="Roll-out progress: checklists and the daily bulletin.")
 app.add_typer(edge_cmd.app, name="edge", help="Run or check the edge AI agent.")
 app.add_typer(models_cmd.app, name="models", help="Install and verify the model pack.")
 app.command(name="demo", help="Run a demo district: platform, edge agent on sample footage, web UI.")(demo_cmd.demo)

@@ -91,6 +91,9 @@ def write_mp4(
         stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.time_base = Fraction(1, 1000)
+        # The encoder must count in milliseconds too: in 1/fps units two frames closer than one frame
+        # period (jitter under load) would get the same timestamp and the muxer refuses the clip.
+        stream.codec_context.time_base = Fraction(1, 1000)
         stream.options = {"crf": str(crf), "preset": preset}
         t0, last = frames[0][0], -1
         for t, img in frames:

@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from brightkitchen import __version__
+from brightkitchen.platform.alerts.policies import router as policies_router
+from brightkitchen.platform.alerts.views import router as alerts_router
 from brightkitchen.platform.auth.views import router as auth_router
+from brightkitchen.platform.bulletin.views import router as bulletin_router
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.devices.views import router as devices_router
+from brightkitchen.platform.help.views import router as help_router
+from brightkitchen.platform.ingest.views import router as ingest_router
+from brightkitchen.platform.jobs.runner import JobLoop
+from brightkitchen.platform.notify.views import router as notify_router
 from brightkitchen.platform.problems import install_problem_handlers
+from brightkitchen.platform.public.views import router as public_router
 from brightkitchen.platform.regions.views import router as regions_router
+from brightkitchen.platform.reports.views import router as reports_router
+from brightkitchen.platform.rollout.views import router as rollout_router
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.views import router as sites_router
+from brightkitchen.platform.stats.views import router as stats_router
+from brightkitchen.platform.storage.views import router as evidence_router
 from brightkitchen.platform.users.views import router as users_router
+from brightkitchen.platform.webui import mount_web
 
 API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, regions_router, sites_router, devices_router, users_router):
+    for router in (
+        auth_router,
+        regions_router,
+        sites_router,
+        devices_router,
+        users_router,
+        public_router,
+        ingest_router,
+        alerts_router,
+        policies_router,
+        evidence_router,
+        notify_router,
+        stats_router,
+        rollout_router,
+        bulletin_router,
+        reports_router,
+        help_router,
+    ):
         api.include_router(router)
 
     @api.get("/health", tags=["meta"], summary="Liveness and version")
@@ -27,6 +60,20 @@ def api_router() -> APIRouter:
         return {"status": "ok", "version": __version__}
 
     return api
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Starts the time-based jobs (escalation, offline detection, notification delivery) unless disabled."""
+    ctx: PlatformContext = app.state.ctx
+    loop = JobLoop(ctx) if ctx.settings.jobs_enabled else None
+    if loop:
+        loop.start()
+    try:
+        yield
+    finally:
+        if loop:
+            loop.stop()
 
 
 def create_app(settings: Settings | None = None, ctx: PlatformContext | None = None) -> FastAPI:
@@ -37,8 +84,10 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     install_problem_handlers(app)
     app.include_router(api_router())
+    mount_web(app)  # last: the browser app's fallback must not shadow any API route
     return app

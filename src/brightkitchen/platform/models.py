@@ -1,8 +1,43 @@
 """Imports every domain's models so that metadata (and Alembic) sees all tables."""
 
+from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertEvidence, DeadlinePolicy, Rectification
+from brightkitchen.platform.bulletin.models import Bulletin
 from brightkitchen.platform.devices.models import Device
+from brightkitchen.platform.notify.models import Notification, NotifyChannel
+from brightkitchen.platform.public.models import Concern
 from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.rollout.models import (
+    Acceptance,
+    AcceptancePhoto,
+    AlertTestRequest,
+    RolloutStatusChange,
+    SiteRollout,
+    Training,
+)
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import AccessToken, User
 
-__all__ = ["AccessToken", "Camera", "Device", "KitchenArea", "Region", "Site", "User"]
+__all__ = [
+    "Acceptance",
+    "AcceptancePhoto",
+    "AccessToken",
+    "Alert",
+    "AlertAudit",
+    "AlertEvidence",
+    "AlertTestRequest",
+    "Bulletin",
+    "Camera",
+    "Concern",
+    "DeadlinePolicy",
+    "Device",
+    "KitchenArea",
+    "Notification",
+    "NotifyChannel",
+    "Rectification",
+    "Region",
+    "RolloutStatusChange",
+    "Site",
+    "SiteRollout",
+    "Training",
+    "User",
+]

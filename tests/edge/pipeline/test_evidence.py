@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+import pytest
 
 from brightkitchen.edge.evidence import EvidenceFiles, EvidenceJob, EvidenceOptions, EvidenceRing, EvidenceWriter
 from brightkitchen.edge.frames import Frame
@@ -127,3 +128,19 @@ def test_writer_survives_a_bad_job(tmp_path: Path) -> None:
     writer.submit(good)
     writer.stop(30)
     assert ok.is_set() and writer.failed == 1
+
+
+def test_clip_keeps_frames_closer_than_one_period(tmp_path: Path) -> None:
+    """Frames arrive with jitter under load; two within one 1/fps period must still make a valid clip."""
+    import av
+    import numpy as np
+
+    from brightkitchen.edge.media import write_mp4
+
+    img = np.zeros((360, 640, 3), np.uint8)
+    times = [0.0, 0.1, 0.2, 0.3, 0.35, 1.0]
+    write_mp4(tmp_path / "c.mp4", [(t, img) for t in times], 4.0)
+    with av.open(str(tmp_path / "c.mp4")) as container:
+        stream = container.streams.video[0]
+        pts = [float(f.pts * stream.time_base) for f in container.decode(video=0)]
+    assert pts == pytest.approx(times, abs=0.002)

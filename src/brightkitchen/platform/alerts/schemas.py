@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AlertPublic(BaseModel):
+    """One alert in a list: what the web app's tables show."""
+
+    id: int
+    site_id: int
+    site_name: str
+    camera_id: int | None
+    camera_name: str | None
+    code: str
+    code_name: str
+    state: str
+    overdue: bool
+    escalated: bool
+    escalated_at: datetime | None
+    started_at: datetime
+    created_at: datetime
+    deadline_at: datetime
+    score: float
+    source: str
+    test: bool
+    snapshot_url: str | None = Field(description="short-lived signed link; None when there is no snapshot")
+
+
+class EvidencePublic(BaseModel):
+    kind: str
+    url: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class AuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    action: str
+    actor_kind: str
+    actor_id: int | None
+    actor_role: str | None
+    actor_name: str | None = None
+    from_state: str | None
+    to_state: str
+    reason: str
+
+
+class RectificationPublic(BaseModel):
+    id: int
+    note: str
+    photo_url: str
+    submitted_by: int | None
+    submitted_at: datetime
+    decision: str | None
+    reviewed_by: int | None
+    reviewed_at: datetime | None
+    review_reason: str
+
+
+class AlertDetailPublic(AlertPublic):
+    event_id: str
+    ended_at: datetime
+    boxes: list[dict[str, Any]]
+    frame_width: int
+    frame_height: int
+    track_id: int | None
+    model_name: str
+    model_version: str
+    detail: str
+    false_positive_reason: str | None
+    pushed_at: datetime | None
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    evidence: list[EvidencePublic]
+    history: list[AuditPublic]
+    rectifications: list[RectificationPublic]
+    actions: list[str] = Field(description="transitions the caller may do now: start, submit, approve, reject, ...")
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    reason: str = Field(default="", max_length=2000, description="required when rejecting")
+
+
+class FalsePositiveCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class BulkReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = Field(min_length=1, max_length=200)
+    decision: Literal["approve", "reject"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class BulkReviewItem(BaseModel):
+    id: int
+    ok: bool
+    status: int
+    state: str | None = None
+    detail: str | None = None
+
+
+class BulkReviewPublic(BaseModel):
+    items: list[BulkReviewItem]
+    succeeded: int
+    failed: int
+
+
+class DeadlinePolicyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_id: int
+    code: str = Field(default="*", max_length=32, description='a violation code, or "*" for every code')
+    rectify_hours: float = Field(gt=0, le=24 * 90)
+    escalate_hours: float = Field(gt=0, le=24 * 180)
+
+
+class DeadlinePolicyPublic(DeadlinePolicyCreate):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    id: int

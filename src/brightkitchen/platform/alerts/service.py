@@ -1,0 +1,164 @@
+"""Reading alerts: scoped lookups, the filtered list, and the detail with signed evidence links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy.orm import Session, aliased
+
+from brightkitchen.platform.alerts import transitions as t
+from brightkitchen.platform.alerts.deadlines import is_overdue, overdue_clause
+from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertEvidence, Rectification
+from brightkitchen.platform.alerts.schemas import (
+    AlertDetailPublic,
+    AlertPublic,
+    AuditPublic,
+    EvidencePublic,
+    RectificationPublic,
+)
+from brightkitchen.platform.authz import Principal, site_scope
+from brightkitchen.platform.pagination import Page, PageParams
+from brightkitchen.platform.problems import not_found
+from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.settings import Settings
+from brightkitchen.platform.sites.models import Camera, Site
+from brightkitchen.platform.storage.links import signed_url
+from brightkitchen.platform.users.models import User
+from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
+
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+
+def get_visible(session: Session, principal: Principal, alert_id: int) -> Alert:
+    """Another school's or district's alert answers exactly like a missing one."""
+    stmt = select(Alert).join(Site, Site.id == Alert.site_id).where(Alert.id == alert_id, site_scope(principal))
+    alert = session.scalar(stmt)
+    if alert is None:
+        raise not_found("alert")
+    return alert
+
+
+@dataclass
+class AlertFilters:
+    site_id: int | None = None
+    region_id: int | None = None
+    code: str | None = None
+    state: str | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(stmt: SelectT, f: AlertFilters, now: datetime) -> SelectT:
+    if f.site_id is not None:
+        stmt = stmt.where(Alert.site_id == f.site_id)
+    if f.region_id is not None:
+        path = select(Region.path).where(Region.id == f.region_id).scalar_subquery()
+        subtree = select(Region.id).where(Region.path.startswith(path))
+        stmt = stmt.where(Site.region_id.in_(subtree))
+    if f.code:
+        stmt = stmt.where(Alert.code == f.code)
+    if f.state:
+        stmt = stmt.where(Alert.state == f.state)
+    if f.overdue is not None:
+        stmt = stmt.where(overdue_clause(now) if f.overdue else not_(overdue_clause(now)))
+    if f.escalated is not None:
+        stmt = stmt.where(Alert.escalated_at.is_not(None) if f.escalated else Alert.escalated_at.is_(None))
+    if f.since is not None:
+        stmt = stmt.where(Alert.started_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Alert.started_at < f.until)
+    return stmt
+
+
+def code_name(code: str) -> str:
+    try:
+        return VIOLATION_NAMES_ZH[ViolationCode(code)]
+    except ValueError:
+        return code
+
+
+def to_public(
+    alert: Alert, site_name: str, camera_name: str | None, snapshot_key: str | None, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    url = signed_url(settings.secret_key, snapshot_key, now, settings.evidence_url_ttl_s) if snapshot_key else None
+    return {
+        "id": alert.id, "site_id": alert.site_id, "site_name": site_name, "camera_id": alert.camera_id,
+        "camera_name": camera_name, "code": alert.code, "code_name": code_name(alert.code), "state": alert.state,
+        "overdue": is_overdue(alert.state, alert.deadline_at, now), "escalated": alert.escalated_at is not None,
+        "escalated_at": alert.escalated_at, "started_at": alert.started_at, "created_at": alert.created_at,
+        "deadline_at": alert.deadline_at, "score": alert.score, "source": alert.source, "test": alert.test,
+        "snapshot_url": url,
+    }  # fmt: skip
+
+
+def list_alerts(
+    session: Session, settings: Settings, principal: Principal, f: AlertFilters, params: PageParams, now: datetime
+) -> Page[AlertPublic]:
+    snap = aliased(AlertEvidence)
+    base = _filtered(select(Alert.id).join(Site, Site.id == Alert.site_id).where(site_scope(principal)), f, now)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    stmt = (
+        select(Alert, Site.name, Camera.name, snap.storage_key)
+        .join(Site, Site.id == Alert.site_id)
+        .outerjoin(Camera, Camera.id == Alert.camera_id)
+        .outerjoin(snap, and_(snap.alert_id == Alert.id, snap.kind == "snapshot"))
+        .where(site_scope(principal))
+        .order_by(Alert.id.desc())
+        .limit(params.size)
+        .offset((params.page - 1) * params.size)
+    )
+    rows = session.execute(_filtered(stmt, f, now)).all()
+    items = [AlertPublic(**to_public(a, site, cam, key, settings, now)) for a, site, cam, key in rows]
+    return Page(items=items, total=total, page=params.page, size=params.size)
+
+
+def detail(
+    session: Session, settings: Settings, principal: Principal, alert: Alert, now: datetime
+) -> AlertDetailPublic:
+    ttl, secret = settings.evidence_url_ttl_s, settings.secret_key
+    site_name = session.scalar(select(Site.name).where(Site.id == alert.site_id)) or ""
+    camera_name = session.scalar(select(Camera.name).where(Camera.id == alert.camera_id)) if alert.camera_id else None
+    evidence = session.scalars(
+        select(AlertEvidence).where(AlertEvidence.alert_id == alert.id).order_by(AlertEvidence.id)
+    ).all()
+    snapshot = next((e.storage_key for e in evidence if e.kind == "snapshot"), None)
+    history = session.execute(
+        select(AlertAudit, User.username)
+        .outerjoin(User, and_(AlertAudit.actor_kind == "user", User.id == AlertAudit.actor_id))
+        .where(AlertAudit.alert_id == alert.id)
+        .order_by(AlertAudit.id)
+    ).all()
+    rects = session.scalars(
+        select(Rectification).where(Rectification.alert_id == alert.id).order_by(Rectification.id)
+    ).all()
+    role = str(principal.role) if principal.role else "device"
+    return AlertDetailPublic(
+        **to_public(alert, site_name, camera_name, snapshot, settings, now),
+        event_id=alert.event_id, ended_at=alert.ended_at, boxes=list(alert.boxes or []),
+        frame_width=alert.frame_width, frame_height=alert.frame_height, track_id=alert.track_id,
+        model_name=alert.model_name, model_version=alert.model_version, detail=alert.detail,
+        false_positive_reason=alert.false_positive_reason, pushed_at=alert.pushed_at,
+        submitted_at=alert.submitted_at, closed_at=alert.closed_at,
+        evidence=[
+            EvidencePublic(kind=e.kind, url=signed_url(secret, e.storage_key, now, ttl), content_type=e.content_type,
+                           size=e.size, sha256=e.sha256)
+            for e in evidence
+        ],
+        history=[
+            AuditPublic.model_validate(a).model_copy(update={"actor_name": name}) for a, name in history
+        ],
+        rectifications=[
+            RectificationPublic(
+                id=r.id, note=r.note, photo_url=signed_url(secret, r.photo_key, now, ttl), submitted_by=r.submitted_by,
+                submitted_at=r.submitted_at, decision=r.decision, reviewed_by=r.reviewed_by,
+                reviewed_at=r.reviewed_at, review_reason=r.review_reason,
+            )
+            for r in rects
+        ],
+        actions=[a for a in t.allowed_actions(alert.state, role) if a not in ("notify", "clear")],
+    )  # fmt: skip

@@ -1,0 +1,69 @@
+"""``run_due_jobs(ctx, now)``: everything time-based, once; and the loop that calls it in the background."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from brightkitchen.platform.context import PlatformContext
+from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
+from brightkitchen.platform.notify.outbox import Delivery, deliver_due
+from brightkitchen.platform.rollout.jobs import run_rollout_jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobReport:
+    offline: int = 0
+    pushed: int = 0
+    escalated: int = 0
+    delivery: Delivery = field(default_factory=Delivery)
+    errors: list[str] = field(default_factory=list)
+
+
+def run_due_jobs(ctx: PlatformContext, now: datetime | None = None) -> JobReport:
+    """One pass. A failing step is logged and reported; the others still run."""
+    now = now or utcnow()
+    report = JobReport()
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("offline", lambda: setattr(report, "offline", detect_offline(ctx, now))),
+        ("push", lambda: setattr(report, "pushed", push_new(ctx, now))),
+        ("escalate", lambda: setattr(report, "escalated", escalate_due(ctx, now))),
+        ("rollout", lambda: run_rollout_jobs(ctx, now)),
+        ("deliver", lambda: setattr(report, "delivery", deliver_due(ctx, now))),
+    ]
+    for name, step in steps:
+        try:
+            step()
+        except Exception as exc:
+            log.exception("job step %s failed", name)
+            report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+    return report
+
+
+class JobLoop:
+    """A daemon thread calling run_due_jobs every ``jobs_interval_s``; stopped (and joined) at shutdown."""
+
+    def __init__(self, ctx: PlatformContext) -> None:
+        self.ctx = ctx
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="brightkitchen-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.ctx.settings.jobs_interval_s):
+            try:
+                run_due_jobs(self.ctx)
+            except Exception:
+                log.exception("jobs loop pass failed")

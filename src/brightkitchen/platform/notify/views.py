@@ -1,0 +1,117 @@
+"""Notification channels (who is told what) and the outbox, failures included."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy import ColumnElement, or_, select
+
+from brightkitchen.platform.authz import Principal, can_see_region, region_path_clause, visible_site_ids
+from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.deps import SessionDep, SiteManagerDep
+from brightkitchen.platform.notify.models import Notification, NotificationState, NotifyChannel
+from brightkitchen.platform.notify.schemas import (
+    NotificationPublic,
+    NotifyChannelCreate,
+    NotifyChannelPublic,
+    NotifyChannelUpdate,
+)
+from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
+from brightkitchen.platform.problems import forbidden, not_found
+from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.sites import service as sites
+
+router = APIRouter(tags=["notifications"])
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    regions = select(Region.id).where(region_path_clause(principal, Region.path))
+    return or_(NotifyChannel.site_id.in_(visible_site_ids(principal)), NotifyChannel.region_id.in_(regions))
+
+
+def _public(channel: NotifyChannel) -> NotifyChannelPublic:
+    data = {k: getattr(channel, k) for k in NotifyChannelPublic.model_fields if k != "has_secret"}
+    return NotifyChannelPublic(**data, has_secret=bool(channel.secret))
+
+
+def _get(session: SessionDep, principal: Principal, channel_id: int) -> NotifyChannel:
+    channel = session.scalar(select(NotifyChannel).where(NotifyChannel.id == channel_id, _visible(principal)))
+    if channel is None:
+        raise not_found("notification channel")
+    return channel
+
+
+@router.get("/notify-channels", response_model=list[NotifyChannelPublic])
+def list_channels(principal: SiteManagerDep, session: SessionDep) -> list[NotifyChannelPublic]:
+    rows = session.scalars(select(NotifyChannel).where(_visible(principal)).order_by(NotifyChannel.id))
+    return [_public(c) for c in rows]
+
+
+@router.post("/notify-channels", response_model=NotifyChannelPublic, status_code=status.HTTP_201_CREATED)
+def create_channel(body: NotifyChannelCreate, principal: SiteManagerDep, session: SessionDep) -> NotifyChannelPublic:
+    if body.site_id is not None:
+        sites.get_visible(session, principal, body.site_id)
+    elif body.region_id is None or not can_see_region(session, principal, body.region_id):
+        raise forbidden("that region is outside your scope")
+    data = body.model_dump()
+    channel = NotifyChannel(**data)
+    session.add(channel)
+    session.flush()
+    return _public(channel)
+
+
+@router.patch("/notify-channels/{channel_id}", response_model=NotifyChannelPublic)
+def update_channel(
+    channel_id: int, body: NotifyChannelUpdate, principal: SiteManagerDep, session: SessionDep
+) -> NotifyChannelPublic:
+    channel = _get(session, principal, channel_id)
+    for key, value in body.model_dump(exclude_unset=True).items():
+        setattr(channel, key, value)
+    return _public(channel)
+
+
+@router.delete("/notify-channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_channel(channel_id: int, principal: SiteManagerDep, session: SessionDep) -> None:
+    session.delete(_get(session, principal, channel_id))
+
+
+@router.get("/notifications", response_model=Page[NotificationPublic], summary="The outbox; ?state=failed")
+def list_notifications(
+    principal: SiteManagerDep,
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    state: NotificationState | None = None,
+    channel_id: int | None = None,
+    alert_id: int | None = None,
+) -> Page[NotificationPublic]:
+    stmt = (
+        select(Notification)
+        .join(NotifyChannel, NotifyChannel.id == Notification.channel_id)
+        .where(_visible(principal))
+        .order_by(Notification.id.desc())
+    )
+    if state is not None:
+        stmt = stmt.where(Notification.state == state)
+    if channel_id is not None:
+        stmt = stmt.where(Notification.channel_id == channel_id)
+    if alert_id is not None:
+        stmt = stmt.where(Notification.alert_id == alert_id)
+    rows, total = paginate(session, stmt, params)
+    items = [NotificationPublic.model_validate(n) for n in rows]
+    return Page(items=items, total=total, page=params.page, size=params.size)
+
+
+@router.post("/notifications/{notification_id}/retry", response_model=NotificationPublic)
+def retry(notification_id: int, principal: SiteManagerDep, session: SessionDep) -> NotificationPublic:
+    """Puts a failed (or waiting) message back at the head of the queue."""
+    row = session.scalar(
+        select(Notification)
+        .join(NotifyChannel, NotifyChannel.id == Notification.channel_id)
+        .where(Notification.id == notification_id, _visible(principal))
+    )
+    if row is None:
+        raise not_found("notification")
+    if row.state != NotificationState.sent:
+        row.state, row.next_attempt_at, row.attempts = NotificationState.pending, utcnow(), 0
+    return NotificationPublic.model_validate(row)

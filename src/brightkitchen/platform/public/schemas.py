@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from brightkitchen.platform.sites.models import SiteKind
+
+
+class PublicCamera(BaseModel):
+    """A camera the site made public: its name and whether it is working. Never a stream address."""
+
+    name: str
+    area: str | None
+    status: str
+    last_seen_at: datetime | None
+
+
+class MonthRecord(BaseModel):
+    """One month of the site's rectification record (local time of the district)."""
+
+    month: str = Field(examples=["2026-11"])
+    alerts: int = Field(description="violations found (false positives left out)")
+    rectified: int = Field(description="of those, rectified and approved by the regulator")
+    open: int = Field(description="of those, still being handled")
+
+
+class PublicSite(BaseModel):
+    code: str
+    name: str
+    kind: SiteKind
+    address: str
+    cameras: list[PublicCamera]
+    months: list[MonthRecord] = Field(description="the last months, oldest first, zero-filled")
+    generated_at: datetime
+
+
+class ConcernCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=64, description="optional")
+    phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-() ]*$", description="optional")
+    text: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("name", "phone", "text", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+
+class ConcernReceipt(BaseModel):
+    received_at: datetime
+
+
+class ConcernPublic(BaseModel):
+    """A concern as the school and the regulator see it."""
+
+    id: int
+    site_id: int
+    site_code: str
+    site_name: str
+    name: str
+    phone: str
+    text: str
+    created_at: datetime

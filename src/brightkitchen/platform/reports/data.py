@@ -1,0 +1,225 @@
+"""Everything a region report shows, gathered once and handed to the Excel and PDF writers.
+
+Definitions (also in docs/rollout.md): violations are real (test=false) alerts other than camera_fault,
+created in the period; rates count their state as of the period's end (or now, for a running period).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.reports.online import SiteOnline, online_rates, overall
+from brightkitchen.platform.reports.periods import Period
+from brightkitchen.platform.rollout.models import RolloutStatus
+from brightkitchen.platform.rollout.service import status_at
+from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.stats.service import score
+from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
+
+
+def ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class SiteRow:
+    site_id: int
+    code: str
+    name: str
+    street: str
+    total: int = 0  # violations, false positives included
+    false_positive: int = 0
+    closed: int = 0
+    on_time: int = 0
+    overdue: int = 0  # overdue at the period's end, whenever raised
+    escalated: int = 0
+    hours_to_close: list[float] = field(default_factory=list)
+    online: SiteOnline = field(default_factory=SiteOnline)
+
+    @property
+    def alerts(self) -> int:
+        return self.total - self.false_positive
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return ratio(self.closed, self.alerts)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return ratio(self.on_time, self.closed)
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    alert_id: int
+    site_code: str
+    site_name: str
+    code: str
+    code_name: str
+    state: str
+    created_at: datetime
+    deadline_at: datetime
+    hours_overdue: float
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    site: SiteRow
+    score: float
+
+
+@dataclass
+class ReportData:
+    region_name: str
+    region_code: str
+    period: Period
+    generated_at: datetime
+    as_of: datetime
+    sites: list[SiteRow]
+    by_type: list[tuple[str, str, int, int]]  # code, 中文, violations, of which false positives
+    trend: list[tuple[date, int]]
+    overdue: list[OverdueRow]
+    ranking: list[RankRow]
+    accepted: int
+    edge_online_rate: float | None
+    camera_online_rate: float | None
+
+    @property
+    def totals(self) -> SiteRow:
+        t = SiteRow(0, "", "合计", "")
+        for s in self.sites:
+            for name in ("total", "false_positive", "closed", "on_time", "overdue", "escalated"):
+                setattr(t, name, getattr(t, name) + getattr(s, name))
+            t.hours_to_close += s.hours_to_close
+        return t
+
+    @property
+    def coverage(self) -> float | None:
+        return ratio(self.accepted, len(self.sites))
+
+
+def answered_by(at: datetime) -> ColumnElement[bool]:
+    """Answered (submitted, closed or marked false positive) before ``at``; a rejected submission that went
+    back to rectifying is not an answer. For ``at`` = now this is the platform's own overdue flag."""
+    # The IS NOT NULL tests keep this two-valued: NOT (NULL < at) would drop unanswered rows.
+    return or_(
+        and_(Alert.closed_at.is_not(None), Alert.closed_at < at),
+        and_(
+            Alert.submitted_at.is_not(None),
+            Alert.submitted_at < at,
+            Alert.state.in_((AlertState.submitted, AlertState.closed)),
+        ),
+    )
+
+
+def gather(session: Session, region: Region, period: Period, now: datetime) -> ReportData:
+    tz = ZoneInfo(period.timezone)
+    as_of = min(period.end, now)
+    sites = session.execute(
+        select(Site.id, Site.code, Site.name, Region.name)
+        .join(Region, Region.id == Site.region_id)
+        .where(Region.path.startswith(region.path, autoescape=True))
+        .order_by(Site.code)
+    ).all()
+    rows = {sid: SiteRow(sid, code, name, street) for sid, code, name, street in sites}
+    ids = list(rows)
+    real = and_(Alert.site_id.in_(ids), Alert.test.is_(False))
+    types: Counter[str] = Counter()
+    fps: Counter[str] = Counter()
+    per_day: Counter[date] = Counter()
+    for a in session.execute(
+        select(
+            Alert.site_id,
+            Alert.code,
+            Alert.state,
+            Alert.created_at,
+            Alert.submitted_at,
+            Alert.deadline_at,
+            Alert.closed_at,
+        ).where(
+            real, Alert.code != ViolationCode.camera_fault, Alert.created_at >= period.start, Alert.created_at < as_of
+        )
+    ):
+        row = rows[a.site_id]
+        row.total += 1
+        types[a.code] += 1
+        if a.state == AlertState.false_positive:
+            row.false_positive += 1
+            fps[a.code] += 1
+            continue
+        per_day[a.created_at.astimezone(tz).date()] += 1
+        if a.state == AlertState.closed and a.closed_at is not None and a.closed_at < as_of:
+            row.closed += 1
+            row.hours_to_close.append((a.closed_at - a.created_at).total_seconds() / 3600)
+            if a.submitted_at is not None and a.submitted_at <= a.deadline_at:
+                row.on_time += 1
+    for (site_id,) in session.execute(
+        select(Alert.site_id).where(real, Alert.escalated_at >= period.start, Alert.escalated_at < as_of)
+    ):
+        rows[site_id].escalated += 1
+    overdue = _overdue(session, real, rows, as_of)
+    for site_id, online in online_rates(session, ids, period.start, as_of).items():
+        rows[site_id].online = online
+    edge_rate, camera_rate = overall({sid: r.online for sid, r in rows.items()})
+    statuses = status_at(session, ids, as_of)
+    return ReportData(
+        region_name=region.name,
+        region_code=region.code,
+        period=period,
+        generated_at=now,
+        as_of=as_of,
+        sites=list(rows.values()),
+        by_type=[(c, VIOLATION_NAMES_ZH.get(ViolationCode(c), c), n, fps[c]) for c, n in _by_type(types, fps)],
+        trend=[(d, per_day[d]) for d in period.days],
+        overdue=overdue,
+        ranking=_ranking(list(rows.values())),
+        accepted=sum(1 for s in statuses.values() if s == RolloutStatus.accepted),
+        edge_online_rate=edge_rate,
+        camera_online_rate=camera_rate,
+    )
+
+
+def _by_type(types: Counter[str], fps: Counter[str]) -> list[tuple[str, int]]:
+    """Most valid alerts first, then most alerts, then by code: a stable order for people and tests."""
+    return sorted(types.items(), key=lambda kv: (-(kv[1] - fps[kv[0]]), -kv[1], kv[0]))
+
+
+def _overdue(
+    session: Session, real: ColumnElement[bool], rows: dict[int, SiteRow], as_of: datetime
+) -> list[OverdueRow]:
+    out = []
+    for a in session.execute(
+        select(Alert.id, Alert.site_id, Alert.code, Alert.state, Alert.created_at, Alert.deadline_at)
+        .where(real, Alert.created_at < as_of, Alert.deadline_at < as_of, ~answered_by(as_of))
+        .order_by(Alert.deadline_at, Alert.id)
+    ):
+        row = rows[a.site_id]
+        row.overdue += 1
+        name = VIOLATION_NAMES_ZH.get(ViolationCode(a.code), a.code)
+        hours = round((as_of - a.deadline_at).total_seconds() / 3600, 1)
+        out.append(OverdueRow(a.id, row.code, row.name, a.code, name, a.state, a.created_at, a.deadline_at, hours))
+    return out
+
+
+def _ranking(sites: list[SiteRow]) -> list[RankRow]:
+    """The platform's ranking formula (stats.service.score) over this period's figures."""
+    scored = []
+    for s in sites:
+        rect = s.rectification_rate if s.rectification_rate is not None else 1.0
+        cam = s.online.camera_rate if s.online.camera_rate is not None else 0.0
+        scored.append((score(s.alerts, s.overdue, s.escalated, rect, cam), s))
+    scored.sort(key=lambda x: (-x[0], x[1].code))
+    out: list[RankRow] = []
+    for i, (value, s) in enumerate(scored, start=1):
+        rank = out[-1].rank if out and out[-1].score == value else i  # equal scores share a rank
+        out.append(RankRow(rank, s, value))
+    return out

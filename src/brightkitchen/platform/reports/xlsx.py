@@ -1,0 +1,179 @@
+"""The report as an Excel workbook: one sheet per table, Chinese headers, rates as real percentages."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from brightkitchen.platform.reports.data import ReportData
+
+PCT = "0.0%"
+WHEN = "yyyy-mm-dd hh:mm"
+HEAD = Font(bold=True, color="FFFFFF")
+HEAD_FILL = PatternFill("solid", fgColor="2F5597")
+
+
+def _width(value: Any) -> int:
+    # Chinese characters take two columns of an Excel cell; dates about sixteen.
+    if isinstance(value, datetime):
+        return 16
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(value))
+
+
+def _table(ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]], formats: dict[int, str]) -> None:
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font, cell.fill, cell.alignment = HEAD, HEAD_FILL, Alignment(horizontal="center")
+    for row in rows:
+        ws.append(list(row))
+    for col, fmt in formats.items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            cell.number_format = fmt
+    for i, header in enumerate(headers, start=1):
+        longest = max([_width(header), *(_width(r[i - 1]) for r in rows if r[i - 1] is not None)])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 48)
+    ws.freeze_panes = "A2"
+
+
+def to_xlsx(data: ReportData) -> bytes:
+    tz = ZoneInfo(data.period.timezone)
+
+    def local(at: datetime) -> datetime:
+        return at.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones: local wall time
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "概览"
+    t = data.totals
+    hours = round(sum(t.hours_to_close) / len(t.hours_to_close), 1) if t.hours_to_close else None
+    summary: list[tuple[str, Any, str | None]] = [
+        ("区域", data.region_name, None),
+        ("报告期", data.period.title, None),
+        ("统计截至", local(data.as_of), WHEN),
+        ("生成时间", local(data.generated_at), WHEN),
+        ("单位数", len(data.sites), None),
+        ("已验收单位", data.accepted, None),
+        ("覆盖率", data.coverage, PCT),
+        ("预警数（有效）", t.alerts, None),
+        ("误报数", t.false_positive, None),
+        ("已办结", t.closed, None),
+        ("整改率", t.rectification_rate, PCT),
+        ("按时整改", t.on_time, None),
+        ("及时率", t.on_time_rate, PCT),
+        ("平均整改时长（小时）", hours, None),
+        ("逾期未整改", t.overdue, None),
+        ("上报监管", t.escalated, None),
+        ("边缘服务器在线率", data.edge_online_rate, PCT),
+        ("摄像头在线率", data.camera_online_rate, PCT),
+    ]
+    _table(ws, ["指标", "数值"], [(k, v) for k, v, _ in summary], {})
+    for i, (_, _, fmt) in enumerate(summary, start=2):
+        if fmt:
+            ws.cell(row=i, column=2).number_format = fmt
+
+    _table(
+        wb.create_sheet("按类型"),
+        ["违规类型", "代码", "预警总数", "误报", "有效预警"],
+        [(name, code, n, fp, n - fp) for code, name, n, fp in data.by_type],
+        {},
+    )
+    _table(
+        wb.create_sheet("按单位"),
+        [
+            "单位编码",
+            "单位名称",
+            "所属街道",
+            "预警数",
+            "误报",
+            "已办结",
+            "整改率",
+            "按时整改",
+            "及时率",
+            "逾期",
+            "上报",
+        ],
+        [
+            (
+                s.code,
+                s.name,
+                s.street,
+                s.alerts,
+                s.false_positive,
+                s.closed,
+                s.rectification_rate,
+                s.on_time,
+                s.on_time_rate,
+                s.overdue,
+                s.escalated,
+            )
+            for s in data.sites
+        ],
+        {7: PCT, 9: PCT},
+    )
+    _table(
+        wb.create_sheet("逾期清单"),
+        ["预警编号", "单位编码", "单位名称", "违规类型", "状态", "发生时间", "整改期限", "逾期（小时）"],
+        [
+            (
+                o.alert_id,
+                o.site_code,
+                o.site_name,
+                o.code_name,
+                o.state,
+                local(o.created_at),
+                local(o.deadline_at),
+                o.hours_overdue,
+            )
+            for o in data.overdue
+        ],
+        {6: WHEN, 7: WHEN},
+    )
+    _table(
+        wb.create_sheet("在线率"),
+        ["单位编码", "单位名称", "边缘服务器", "摄像头", "故障次数", "边缘服务器在线率", "摄像头在线率"],
+        [
+            (
+                s.code,
+                s.name,
+                s.online.devices,
+                s.online.cameras,
+                s.online.faults,
+                s.online.edge_rate,
+                s.online.camera_rate,
+            )
+            for s in data.sites
+        ],
+        {6: PCT, 7: PCT},
+    )
+    _table(
+        wb.create_sheet("排名"),
+        ["名次", "单位编码", "单位名称", "得分", "预警数", "逾期", "上报", "整改率", "摄像头在线率"],
+        [
+            (
+                r.rank,
+                r.site.code,
+                r.site.name,
+                r.score,
+                r.site.alerts,
+                r.site.overdue,
+                r.site.escalated,
+                r.site.rectification_rate,
+                r.site.online.camera_rate,
+            )
+            for r in data.ranking
+        ],
+        {8: PCT, 9: PCT},
+    )
+    _table(wb.create_sheet("趋势"), ["日期", "预警数"], [(d, n) for d, n in data.trend], {1: "yyyy-mm-dd"})
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

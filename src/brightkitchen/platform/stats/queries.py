@@ -1,0 +1,88 @@
+"""Building blocks of the KPIs: scoped site ids, per-site counts, local-day grouping."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.alerts.deadlines import overdue_clause
+from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
+from brightkitchen.platform.authz import Principal, can_see_region, site_scope
+from brightkitchen.platform.devices.models import Device
+from brightkitchen.platform.problems import not_found
+from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.settings import Settings
+from brightkitchen.platform.sites.models import Camera, Site
+from brightkitchen.protocol.codes import ViolationCode
+
+
+def site_ids(session: Session, principal: Principal, region_id: int | None) -> Select[Any]:
+    stmt = select(Site.id).where(site_scope(principal))
+    if region_id is not None:
+        region = session.get(Region, region_id)
+        if region is None or not can_see_region(session, principal, region_id):
+            raise not_found("region")
+        stmt = stmt.where(Site.region_id.in_(select(Region.id).where(Region.path.startswith(region.path))))
+    return stmt
+
+
+def fresh_cutoff(settings: Settings, now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.heartbeat_interval_s * settings.offline_after_missed)
+
+
+def camera_online(settings: Settings, now: datetime) -> ColumnElement[bool]:
+    # A camera counts online only while its device is heard from: stale reports do not count.
+    return and_(Camera.status == "online", Camera.last_seen_at >= fresh_cutoff(settings, now))
+
+
+def device_online(settings: Settings, now: datetime) -> ColumnElement[bool]:
+    return and_(Device.status == "online", Device.last_heartbeat_at >= fresh_cutoff(settings, now))
+
+
+def real(alert: type[Alert] = Alert) -> ColumnElement[bool]:
+    return alert.test.is_(False)
+
+
+def count_if(cond: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def alert_counts(ids: Select[Any], since: datetime, now: datetime) -> Select[Any]:
+    """Per site: violations in the window, open, overdue, escalated, closed, closed on time, false positives."""
+    window = Alert.created_at >= since
+    violation = and_(window, Alert.code != ViolationCode.camera_fault)
+    return (
+        select(
+            Alert.site_id,
+            count_if(and_(violation, Alert.state != AlertState.false_positive)).label("alerts"),
+            count_if(violation).label("total"),
+            count_if(Alert.state.in_(OPEN_STATES)).label("open"),
+            count_if(overdue_clause(now)).label("overdue"),
+            count_if(Alert.escalated_at >= since).label("escalated"),
+            count_if(and_(Alert.state.in_(OPEN_STATES), Alert.escalated_at.is_not(None))).label("escalated_open"),
+            count_if(and_(violation, Alert.state == AlertState.closed)).label("closed"),
+            count_if(and_(violation, Alert.state == AlertState.closed, Alert.submitted_at <= Alert.deadline_at)).label(
+                "on_time"
+            ),
+            count_if(and_(violation, Alert.state == AlertState.false_positive)).label("false_positive"),
+        )
+        .where(Alert.site_id.in_(ids), real())
+        .group_by(Alert.site_id)
+    )
+
+
+def local_date(session: Session, column: Any, tz: str, now: datetime) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(tz, column))
+    # SQLite stores UTC text; shift by the zone's offset now (China has no daylight saving).
+    offset = ZoneInfo(tz).utcoffset(now.replace(tzinfo=None))
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    return func.date(column, f"{minutes:+d} minutes")
+
+
+def ratio(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
