@@ -75,6 +75,7 @@ class Agent:
         self._stop = threading.Event()
         self._housekeeper = threading.Thread(target=self._housekeep, name="housekeeping", daemon=True)
         self._started_mono = self.clock.monotonic()
+        self._answered_tests: set[int] = set()
 
     # lifecycle
 
@@ -98,6 +99,7 @@ class Agent:
                 lambda: self.config.heartbeat_interval_s,
                 self._poll_config if self.remote else None,
                 self.config.platform.config_poll_s,
+                self._answer_test_request,
             )
             self.heartbeats.start()
 
@@ -198,6 +200,23 @@ class Agent:
             ticks += 1
             if ticks % QUOTA_EVERY == 0:  # deliveries make evidence evictable: check again now and then
                 self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
+
+    def _answer_test_request(self) -> None:
+        """An installer pressed "send test alert": answer once, from the first camera with a frame, as a
+        normal event (snapshot, clip, outbox, upload) flagged ``test``."""
+        assert self.client is not None
+        request_id = self.client.get_test_request()
+        if request_id is None or request_id in self._answered_tests:
+            return
+        with self._lock:
+            cameras = list(self.cameras.values())
+        for cam in cameras:
+            code = next((r.code for r in cam.rules), ViolationCode.no_mask)
+            if cam.test_alert(code):
+                self._answered_tests.add(request_id)
+                log.info("test alert %s raised on %s", request_id, cam.key)
+                return
+        log.warning("test alert %s: no camera has a frame yet; will try at the next heartbeat", request_id)
 
     def _poll_config(self) -> None:
         assert self.remote is not None

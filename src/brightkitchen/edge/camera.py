@@ -72,6 +72,7 @@ class CameraPipeline:
         self.tracker = ByteTracker(tracker_opts)
         self.rules = rules
         self.ring = EvidenceRing(evidence_opts, submit_evidence)
+        self._last: tuple[Frame, Detector] | None = None  # for test alerts
         self.evidence_opts = evidence_opts
         self.stats = CameraStats()
         self.closed = False
@@ -101,8 +102,19 @@ class CameraPipeline:
         self.queue.put(frame)
         self._schedule(self)
 
+    def test_alert(self, code: ViolationCode) -> bool:
+        """Raises a test alert on the latest analysed frame through the normal evidence and event path.
+        False when this camera has not analysed a frame yet."""
+        last = self._last
+        if last is None:
+            return False
+        frame, detector = last
+        self._start_evidence(Trigger(code, frame.t, frame.t, 1.0, None, Detections.empty(), test=True), frame, detector)
+        return True
+
     def process(self, frame: Frame, detector: Detector) -> list[Trigger]:
         """Detect, track and apply the rules to one frame; start evidence for each trigger."""
+        self._last = (frame, detector)
         t0, c0 = time.perf_counter(), time.thread_time()
         dets = Detections.merge([detector.detect(frame.image), *(d.detect(frame.image) for d in self.models.detectors)])
         t1, c1 = time.perf_counter(), time.thread_time()

@@ -52,6 +52,7 @@ def build_event(
         model_version=model_version[:64],
         frame_width=width,
         frame_height=height,
+        test=trigger.test,
         evidence=[
             EvidenceRef(
                 kind=EvidenceKind.snapshot,

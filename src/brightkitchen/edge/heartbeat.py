@@ -26,8 +26,10 @@ class HeartbeatLoop:
         interval_s: Callable[[], float],
         poll_config: Callable[[], None] | None = None,
         config_every_s: float = 300.0,
+        after_beat: Callable[[], None] | None = None,
     ) -> None:
         self.client, self.build, self.interval_s = client, build, interval_s
+        self.after_beat = after_beat  # e.g. answering a test-alert request
         self.poll_config, self.config_every_s = poll_config, config_every_s
         self.sent = 0
         self.failed = 0
@@ -65,7 +67,11 @@ class HeartbeatLoop:
                     self.poll_config()
                 except (httpx.HTTPError, OSError, ValueError) as exc:
                     log.warning("device config not fetched: %s", exc)
-            self.send_once()
+            if self.send_once() and self.after_beat is not None:
+                try:
+                    self.after_beat()
+                except (httpx.HTTPError, OSError, ValueError) as exc:
+                    log.warning("test-alert request not checked: %s", exc)
             interval = self.interval_s()
             since_config += interval
             self._stop.wait(interval)

@@ -49,6 +49,14 @@ class PlatformClient:
             headers={"Content-Type": "application/json"},
         )
 
+    def get_test_request(self) -> int | None:
+        """The id of the installer's pending test-alert request for this site, if any (204: none)."""
+        resp = self._http.get("/api/v1/rollout/device/test-request")
+        if resp.status_code == 204:
+            return None
+        resp.raise_for_status()
+        return int(resp.json()["id"])
+
     def get_config(self, etag: str | None) -> ConfigFetch:
         headers = {"If-None-Match": etag} if etag else {}
         resp = self._http.get("/api/v1/device/config", headers=headers)

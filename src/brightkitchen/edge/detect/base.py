@@ -72,9 +72,7 @@ class Detections:
             xyxy=np.concatenate([p.xyxy for p in parts]).astype(np.float32),
             scores=np.concatenate([p.scores for p in parts]).astype(np.float32),
             labels=tuple(lab for p in parts for lab in p.labels),
-            track_ids=np.concatenate([p.track_ids for p in parts if p.track_ids is not None])
-            if tracked
-            else None,
+            track_ids=np.concatenate([p.track_ids for p in parts if p.track_ids is not None]) if tracked else None,
         )
 
 

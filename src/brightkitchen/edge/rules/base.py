@@ -34,6 +34,7 @@ class Trigger:
     score: float
     track_id: int | None
     boxes: Detections  # what shows it: drawn on the snapshot and sent in the event
+    test: bool = False  # an installer's end-to-end test alert, not a real violation
 
 
 class Rule(Protocol):
