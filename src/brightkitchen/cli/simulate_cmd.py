@@ -44,6 +44,9 @@ def simulate(
     duration: float = typer.Option(600.0, min=1.0, help="seconds to run"),
     events_per_site_per_hour: float = typer.Option(12.0, min=0.0, help="violation rate per site"),
     heartbeat_interval: float = typer.Option(30.0, min=0.5, help="seconds between a device's heartbeats"),
+    duplicating: float = typer.Option(0.05, min=0.0, max=1.0, help="share of devices that send every event twice"),
+    skewed: float = typer.Option(0.05, min=0.0, max=1.0, help="share of devices whose clock is minutes off"),
+    flapping: float = typer.Option(0.1, min=0.0, max=1.0, help="share of cameras that go offline and back"),
     database_url: str | None = typer.Option(
         None,
         help="platform database URL: when given, the summary proves from the database that no event was "
@@ -67,7 +70,12 @@ def simulate(
             raise typer.Exit(1) from exc
     typer.echo(f"provisioned {len(fleet)} sites x {cameras_per_site} cameras; running {duration:.0f} s", err=True)
     plan = FleetPlan(
-        duration_s=duration, events_per_site_per_hour=events_per_site_per_hour, heartbeat_interval_s=heartbeat_interval
+        duration_s=duration,
+        events_per_site_per_hour=events_per_site_per_hour,
+        heartbeat_interval_s=heartbeat_interval,
+        duplicating_fraction=duplicating,
+        skewed_fraction=skewed,
+        flapping_fraction=flapping,
     )
     tally = Tally()
     started = time.monotonic()
