@@ -1,0 +1,74 @@
+/** Every call the app makes, typed. Pages import `api` and never build URLs themselves. */
+
+import { session } from '@/session'
+
+import { ApiError } from './errors'
+import { Http } from './http'
+import type {
+  Alert,
+  AlertDetail,
+  AlertQuery,
+  BulkReviewResult,
+  Camera,
+  Concern,
+  ConcernCreate,
+  ConcernReceipt,
+  Overview,
+  Page,
+  PublicSite,
+  Ranking,
+  Region,
+  Site,
+  Token,
+  User,
+} from './types'
+
+type Decision = 'approve' | 'reject'
+let unauthorized: (err: ApiError) => void = () => undefined
+
+/** The app decides what a 401 means (back to the login page); set once at start-up. */
+export function onUnauthorized(handler: (err: ApiError) => void): void {
+  unauthorized = handler
+}
+
+export const http = new Http({ token: () => session.token, onUnauthorized: (err) => unauthorized(err) })
+
+export const api = {
+  login: (username: string, password: string) =>
+    http.post<Token>('/auth/login', { username, password }, { auth: false }),
+  logout: () => http.post<void>('/auth/logout'),
+  me: () => http.get<User>('/auth/me'),
+
+  regions: (query: { page?: number; size?: number; kind?: string } = {}) => http.get<Page<Region>>('/regions', query),
+  sites: (query: { page?: number; size?: number; q?: string; region_id?: number } = {}) =>
+    http.get<Page<Site>>('/sites', query),
+  site: (id: number) => http.get<Site>(`/sites/${id}`),
+  cameras: (query: { page?: number; size?: number; site_id?: number; status?: string } = {}) =>
+    http.get<Page<Camera>>('/cameras', query),
+
+  alerts: (query: AlertQuery) => http.get<Page<Alert>>('/alerts', { ...query }),
+  alert: (id: number) => http.get<AlertDetail>(`/alerts/${id}`),
+  start: (id: number) => http.post<AlertDetail>(`/alerts/${id}/start`),
+  rectify: (id: number, photo: Blob, filename: string, note: string) => {
+    const form = new FormData()
+    form.append('photo', photo, filename)
+    form.append('note', note)
+    return http.postForm<AlertDetail>(`/alerts/${id}/rectify`, form)
+  },
+  review: (id: number, decision: Decision, reason: string) =>
+    http.post<AlertDetail>(`/alerts/${id}/review`, { decision, reason }),
+  falsePositive: (id: number, reason: string) => http.post<AlertDetail>(`/alerts/${id}/false-positive`, { reason }),
+  bulkReview: (ids: number[], decision: Decision, reason: string) =>
+    http.post<BulkReviewResult>('/alerts/bulk-review', { ids, decision, reason }),
+
+  overview: (regionId?: number) => http.get<Overview>('/stats/overview', { region_id: regionId }),
+  ranking: (query: { region_id?: number; days?: number } = {}) => http.get<Ranking>('/stats/ranking', query),
+
+  concerns: (query: { page?: number; size?: number; site_id?: number } = {}) =>
+    http.get<Page<Concern>>('/concerns', query),
+  publicSite: (code: string) => http.get<PublicSite>(`/public/sites/${encodeURIComponent(code)}`, {}, { auth: false }),
+  reportConcern: (code: string, body: ConcernCreate) =>
+    http.post<ConcernReceipt>(`/public/sites/${encodeURIComponent(code)}/concerns`, body, { auth: false }),
+}
+
+export { ApiError }

@@ -1,0 +1,58 @@
+/** Types of the API's bodies. Generated ones (schema.d.ts, from openapi.json) wherever the platform has them. */
+
+import type { components, paths } from './schema'
+
+type S = components['schemas']
+
+export type Role = S['Role']
+export type User = S['UserPublic']
+export type Token = S['TokenPublic']
+export type Site = S['SitePublic']
+export type SiteKind = S['SiteKind']
+export type Camera = S['CameraPublic']
+export type Region = S['RegionPublic']
+export type PublicSite = S['PublicSite']
+export type MonthRecord = S['MonthRecord']
+export type Concern = S['ConcernPublic']
+export type ConcernCreate = S['ConcernCreate']
+export type ConcernReceipt = S['ConcernReceipt']
+
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  size: number
+}
+
+export const ALERT_STATES = ['new', 'pushed', 'rectifying', 'submitted', 'closed', 'false_positive'] as const
+export type AlertState = (typeof ALERT_STATES)[number]
+
+export const SITE_ROLES: readonly Role[] = ['school_admin', 'school_staff']
+export const REGION_ROLES: readonly Role[] = ['admin', 'regulator']
+
+// ---- alerts and statistics
+
+export type Alert = S['AlertPublic']
+export type AlertDetail = S['AlertDetailPublic']
+export type Evidence = S['EvidencePublic']
+export type AuditEntry = S['AuditPublic']
+export type Rectification = S['RectificationPublic']
+export type BulkReviewResult = S['BulkReviewPublic']
+export type Overview = S['OverviewPublic']
+export type TrendPoint = S['TrendPoint']
+export type AttentionItem = S['AttentionItem']
+export type Ranking = S['RankingPublic']
+export type RankingItem = S['RankingItem']
+
+/** One detection box as the edge sends it (protocol v1 `Box`), in pixels of the analysed frame. */
+export interface AlertBox {
+  label?: string
+  score?: number
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+  track_id?: number | null
+}
+
+export type AlertQuery = NonNullable<paths['/api/v1/alerts']['get']['parameters']['query']>

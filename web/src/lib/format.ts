@@ -1,0 +1,32 @@
+/** Display helpers: dates in the reader's time zone and language, rates as percentages. */
+
+export function formatDateTime(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return '—'
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(d)
+}
+
+/** A rate 0..1 as "87.5"; null when there is nothing to measure. */
+export function percent(rate: number | null | undefined): string | null {
+  if (rate === null || rate === undefined || !Number.isFinite(rate)) return null
+  return (Math.round(rate * 1000) / 10).toFixed(1)
+}
+
+/** Local midnight of a yyyy-mm-dd day, as an ISO instant (for since/until filters). */
+export function dayStartIso(day: string): string {
+  const [y, m, d] = day.split('-').map(Number)
+  return new Date(y ?? 1970, (m ?? 1) - 1, d ?? 1).toISOString()
+}
+
+export function nextDayIso(day: string): string {
+  const [y, m, d] = day.split('-').map(Number)
+  return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + 1).toISOString()
+}

@@ -1,0 +1,43 @@
+/** A paginated list from the API: rows, total, page, loading and the error of the last load. */
+
+import { ref, shallowRef, type Ref } from 'vue'
+
+import type { Page } from '@/api/types'
+
+export interface Paged<T> {
+  rows: Ref<T[]>
+  total: Ref<number>
+  page: Ref<number>
+  size: Ref<number>
+  loading: Ref<boolean>
+  error: Ref<unknown>
+  load: () => Promise<void>
+}
+
+export function usePaged<T>(fetchPage: (page: number, size: number) => Promise<Page<T>>, size = 20): Paged<T> {
+  const rows = shallowRef<T[]>([]) as Ref<T[]>
+  const total = ref(0)
+  const page = ref(1)
+  const pageSize = ref(size)
+  const loading = ref(false)
+  const error = shallowRef<unknown>(null)
+  let seq = 0
+
+  async function load(): Promise<void> {
+    const mine = ++seq
+    loading.value = true
+    try {
+      const result = await fetchPage(page.value, pageSize.value)
+      if (mine !== seq) return // a newer load started meanwhile; its answer wins
+      rows.value = result.items
+      total.value = result.total
+      error.value = null
+    } catch (err) {
+      if (mine === seq) error.value = err
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  return { rows, total, page, size: pageSize, loading, error, load }
+}

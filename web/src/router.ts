@@ -1,0 +1,110 @@
+/** Routes, who may open them, and the guard that sends everyone else to the login or the forbidden page. */
+
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+
+import type { Role } from './api/types'
+import { hasRole, homeFor, isExpired, session, signOut } from './session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** open without signing in */
+    public?: boolean
+    /** roles that may open the page; absent = any signed-in person */
+    roles?: readonly Role[]
+  }
+}
+
+const SCHOOL: readonly Role[] = ['school_admin', 'school_staff']
+const REGION: readonly Role[] = ['admin', 'regulator']
+const MANAGERS: readonly Role[] = ['admin', 'regulator', 'school_admin']
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/p/:code',
+    name: 'public-site',
+    component: () => import('./views/public/PublicSiteView.vue'),
+    props: true,
+    meta: { public: true },
+  },
+  {
+    path: '/',
+    component: () => import('./components/AppLayout.vue'),
+    children: [
+      { path: '', name: 'home', redirect: () => homeFor(session.user?.role) },
+      {
+        path: 'today',
+        name: 'today',
+        component: () => import('./views/school/TodayView.vue'),
+        meta: { roles: SCHOOL },
+      },
+      { path: 'alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
+      {
+        path: 'alerts/:id(\\d+)',
+        name: 'alert',
+        component: () => import('./views/AlertDetailView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+      },
+      { path: 'cameras', name: 'cameras', component: () => import('./views/CamerasView.vue') },
+      {
+        path: 'concerns',
+        name: 'concerns',
+        component: () => import('./views/ConcernsView.vue'),
+        meta: { roles: MANAGERS },
+      },
+      {
+        path: 'overview',
+        name: 'overview',
+        component: () => import('./views/regulator/OverviewView.vue'),
+        meta: { roles: REGION },
+      },
+      {
+        path: 'sites',
+        name: 'sites',
+        component: () => import('./views/regulator/SitesView.vue'),
+        meta: { roles: REGION },
+      },
+      {
+        path: 'sites/:id(\\d+)',
+        name: 'site',
+        component: () => import('./views/regulator/SiteView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+        meta: { roles: REGION },
+      },
+      {
+        path: 'ranking',
+        name: 'ranking',
+        component: () => import('./views/regulator/RankingView.vue'),
+        meta: { roles: REGION },
+      },
+      { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
+    ],
+  },
+  {
+    path: '/:rest(.*)*',
+    name: 'not-found',
+    component: () => import('./views/NotFoundView.vue'),
+    meta: { public: true },
+  },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach((to) => {
+  if (to.meta.public) return true
+  if (session.token && isExpired()) {
+    signOut()
+    return { name: 'login', query: { reason: 'expired', next: to.fullPath } }
+  }
+  if (!session.token) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  if (to.meta.roles && !hasRole(...to.meta.roles)) return { name: 'forbidden' }
+  return true
+})
+
+/** After a 401 from the API: forget the session and ask to sign in again, then come back here. */
+export function backToLogin(): void {
+  const current = router.currentRoute.value
+  signOut()
+  if (current.name === 'login' || current.meta.public) return
+  void router.replace({ name: 'login', query: { reason: 'expired', next: current.fullPath } })
+}

@@ -1,0 +1,68 @@
+/** Who is signed in: token, user and expiry, kept in localStorage so a reload stays signed in. */
+
+import { computed, reactive } from 'vue'
+
+import type { Role, Token, User } from './api/types'
+import { REGION_ROLES, SITE_ROLES } from './api/types'
+
+const KEY = 'bk.session'
+
+interface SessionState {
+  token: string | null
+  user: User | null
+  expiresAt: string | null
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage
+  } catch {
+    return null
+  }
+}
+
+function load(): SessionState {
+  const empty: SessionState = { token: null, user: null, expiresAt: null }
+  const raw = storage()?.getItem(KEY)
+  if (!raw) return empty
+  try {
+    const parsed = JSON.parse(raw) as Partial<SessionState>
+    if (typeof parsed.token !== 'string' || !parsed.user) return empty
+    return { token: parsed.token, user: parsed.user, expiresAt: parsed.expiresAt ?? null }
+  } catch {
+    return empty
+  }
+}
+
+export const session = reactive<SessionState>(load())
+
+export function signIn(tok: Token): void {
+  session.token = tok.access_token
+  session.user = tok.user
+  session.expiresAt = tok.expires_at
+  storage()?.setItem(KEY, JSON.stringify(session))
+}
+
+export function signOut(): void {
+  session.token = null
+  session.user = null
+  session.expiresAt = null
+  storage()?.removeItem(KEY)
+}
+
+export function isExpired(now: number = Date.now()): boolean {
+  return session.expiresAt !== null && Date.parse(session.expiresAt) <= now
+}
+
+export function hasRole(...roles: readonly Role[]): boolean {
+  return session.user !== null && roles.includes(session.user.role)
+}
+
+export const isSchool = computed(() => hasRole(...SITE_ROLES))
+export const isRegion = computed(() => hasRole(...REGION_ROLES))
+export const canManage = computed(() => hasRole('admin', 'regulator', 'school_admin'))
+
+/** Where a person lands after signing in. */
+export function homeFor(role: Role | undefined): string {
+  return role === 'school_admin' || role === 'school_staff' ? '/today' : '/overview'
+}
