@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.deadlines import overdue_clause
@@ -70,9 +70,17 @@ def alert_counts(ids: Select[Any], since: datetime, now: datetime) -> Select[Any
             ),
             count_if(and_(violation, Alert.state == AlertState.false_positive)).label("false_positive"),
         )
-        .where(Alert.site_id.in_(ids), real())
+        # Only rows that can count: in the window, or still open (open/overdue count whatever their age).
+        .where(Alert.site_id.in_(ids), real(), or_(window, Alert.state.in_(OPEN_STATES), Alert.escalated_at >= since))
         .group_by(Alert.site_id)
     )
+
+
+def hours_between(session: Session, start: Any, end: Any) -> Any:
+    """SQL for (end - start) in hours, on PostgreSQL and SQLite alike (averaged in the database)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
 
 
 def local_date(session: Session, column: Any, tz: str, now: datetime) -> Any:

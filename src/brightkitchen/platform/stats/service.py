@@ -66,16 +66,12 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
             select(day, func.count()).where(Alert.site_id.in_(ids), q.real(), Alert.created_at >= since).group_by(day)
         )
     }
-    durations = [
-        (closed - created).total_seconds() / 3600
-        for created, closed in session.execute(
-            select(Alert.created_at, Alert.closed_at).where(
-                Alert.site_id.in_(ids), q.real(), Alert.created_at >= since, Alert.state == AlertState.closed,
-                Alert.code != ViolationCode.camera_fault,
-            )
+    mean_hours = session.scalar(
+        select(func.avg(q.hours_between(session, Alert.created_at, Alert.closed_at))).where(
+            Alert.site_id.in_(ids), q.real(), Alert.created_at >= since, Alert.state == AlertState.closed,
+            Alert.code != ViolationCode.camera_fault, Alert.closed_at.is_not(None),
         )
-        if closed is not None
-    ]  # fmt: skip
+    )  # fmt: skip
     total = sum(c.total for c in counts.values())
     fp = sum(c.false_positive for c in counts.values())
     closed = sum(c.closed for c in counts.values())
@@ -94,7 +90,7 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
         overdue=sum(c.overdue for c in counts.values()),
         rectification_rate=q.ratio(closed, total - fp),
         on_time_rate=q.ratio(sum(c.on_time for c in counts.values()), closed),
-        mean_time_to_rectify_h=round(sum(durations) / len(durations), 2) if durations else None,
+        mean_time_to_rectify_h=round(float(mean_hours), 2) if mean_hours is not None else None,
         false_positive_rate=q.ratio(fp, total),
         trend=[TrendPoint(date=d, count=per_day.get(d.isoformat(), 0)) for d in trend_days],
         attention=_attention(sites, counts, devices, cameras),
