@@ -21,7 +21,8 @@ from brightkitchen.protocol.codes import ViolationCode
 
 S = AlertState
 SYSTEM = "system"
-SCHOOL = frozenset({"school_admin", "school_staff"})
+# DESIGN section 4: kitchen staff (school_staff) read alerts; the school admin rectifies.
+SCHOOL = frozenset({"school_admin"})
 REGION = frozenset({"admin", "regulator"})
 
 
