@@ -57,7 +57,9 @@ def test_demo_detects_real_violations(tmp_path: Path, models_dir: Path) -> None:
                     if resp.status_code != 200:
                         continue
                     token = resp.json()["access_token"]
-                page = httpx.get(f"{base}/api/v1/alerts?code=no_mask", headers={"Authorization": f"Bearer {token}"}).json()
+                page = httpx.get(
+                    f"{base}/api/v1/alerts?code=no_mask", headers={"Authorization": f"Bearer {token}"}
+                ).json()
                 alerts = page["items"]
             except httpx.TransportError:
                 continue

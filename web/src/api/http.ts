@@ -19,6 +19,30 @@ export interface RequestOptions {
   /** false: send no token and do not treat 401 as an expired session (login, public pages) */
   auth?: boolean
   signal?: AbortSignal
+  /** 'blob': answer a `Download` (the bytes and the server's file name) instead of parsed JSON */
+  as?: 'json' | 'blob'
+}
+
+/** The file name of a Content-Disposition header (RFC 6266: `filename*=UTF-8''…` preferred), else the fallback. */
+export function filenameOf(header: string | null, fallback: string): string {
+  if (!header) return fallback
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
+  if (star?.[1]) {
+    try {
+      return safeName(decodeURIComponent(star[1].trim()), fallback)
+    } catch {
+      // malformed escapes: try the plain form
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(header)
+  return safeName((plain?.[1] ?? plain?.[2] ?? '').trim(), fallback)
+}
+
+function safeName(name: string, fallback: string): string {
+  // No folders, no control characters: the browser saves it where the reader chose.
+  const base = name.split(/[\\/]/).pop() ?? ''
+  const clean = [...base].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('')
+  return clean && clean !== '.' && clean !== '..' ? clean : fallback
 }
 
 export function buildUrl(path: string, query?: Query): string {
@@ -40,7 +64,9 @@ export class Http {
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const useAuth = opts.auth !== false
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+    const headers: Record<string, string> = {
+      Accept: opts.as === 'blob' ? '*/*' : 'application/json, application/problem+json',
+    }
     const token = useAuth ? this.hooks.token() : null
     if (token) headers.Authorization = `Bearer ${token}`
     let body: BodyInit | undefined
@@ -64,6 +90,10 @@ export class Http {
       throw err
     }
     if (res.status === 204) return undefined as T
+    if (opts.as === 'blob') {
+      const blob = await res.blob()
+      return { blob, filename: filenameOf(res.headers.get('Content-Disposition'), 'download') } as T
+    }
     const text = await res.text()
     return (text ? JSON.parse(text) : undefined) as T
   }

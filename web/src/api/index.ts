@@ -10,8 +10,23 @@ import type {
   AlertQuery,
   BulkReviewResult,
   Camera,
+  Acceptance,
+  Bulletin,
+  BulletinSummary,
+  Checklist,
   Concern,
   ConcernCreate,
+  Download,
+  Guide,
+  GuideLang,
+  ReportFormat,
+  ReportPeriod,
+  RolloutSite,
+  RolloutStatus,
+  StatusChange,
+  TestRequest,
+  Training,
+  TrainingCreate,
   ConcernReceipt,
   Overview,
   Page,
@@ -66,6 +81,30 @@ export const api = {
 
   concerns: (query: { page?: number; size?: number; site_id?: number } = {}) =>
     http.get<Page<Concern>>('/concerns', query),
+  rolloutSites: (query: { page?: number; size?: number; region_id?: number; status?: RolloutStatus } = {}) =>
+    http.get<Page<RolloutSite>>('/rollout/sites', query),
+  checklist: (siteId: number) => http.get<Checklist>(`/rollout/sites/${siteId}`),
+  rolloutHistory: (siteId: number) => http.get<StatusChange[]>(`/rollout/sites/${siteId}/history`),
+  testAlert: (siteId: number) => http.post<TestRequest>(`/rollout/sites/${siteId}/test-alert`),
+  recordTraining: (siteId: number, body: TrainingCreate) =>
+    http.post<Training>(`/rollout/sites/${siteId}/training`, body),
+  signAcceptance: (siteId: number, photos: File[], note: string) => {
+    const form = new FormData()
+    for (const photo of photos) form.append('photos', photo, photo.name || 'photo.jpg')
+    form.append('note', note)
+    return http.postForm<Acceptance>(`/rollout/sites/${siteId}/acceptance`, form)
+  },
+
+  bulletins: (query: { page?: number; size?: number; region_id?: number; since?: string; until?: string } = {}) =>
+    http.get<Page<BulletinSummary>>('/bulletins', query),
+  bulletin: (id: number) => http.get<Bulletin>(`/bulletins/${id}`),
+
+  /** A report file; it needs the bearer token, so it is fetched here and saved by the page. */
+  report: (period: ReportPeriod, query: { region_id?: number; date?: string; format: ReportFormat }) =>
+    http.get<Download>(`/reports/${period}`, query, { as: 'blob' }),
+
+  help: (guide: string, lang: GuideLang) => http.get<Guide>(`/help/${encodeURIComponent(guide)}`, { lang }),
+
   publicSite: (code: string) => http.get<PublicSite>(`/public/sites/${encodeURIComponent(code)}`, {}, { auth: false }),
   reportConcern: (code: string, body: ConcernCreate) =>
     http.post<ConcernReceipt>(`/public/sites/${encodeURIComponent(code)}/concerns`, body, { auth: false }),

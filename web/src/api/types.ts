@@ -56,3 +56,32 @@ export interface AlertBox {
 }
 
 export type AlertQuery = NonNullable<paths['/api/v1/alerts']['get']['parameters']['query']>
+
+// ---- roll-out (建设进度), bulletins, reports, help
+
+export type RolloutStatus = S['RolloutStatus']
+export const ROLLOUT_STATUSES: readonly RolloutStatus[] = ['not_started', 'in_progress', 'regressed', 'accepted']
+export type RolloutSite = S['SiteStatusPublic']
+export type Checklist = S['ChecklistPublic']
+export type ChecklistItem = S['ItemPublic']
+export type Training = S['TrainingPublic']
+export type TrainingCreate = S['TrainingCreate']
+export type Acceptance = S['AcceptancePublic']
+export type TestRequest = S['AlertTestRequestPublic']
+export type StatusChange = S['StatusChangePublic']
+export type BulletinSummary = S['BulletinSummary']
+export type Bulletin = S['BulletinPublic']
+export type BulletinFigures = S['BulletinFigures']
+export type BulletinCounts = S['Counts']
+export type BulletinSiteRef = S['SiteRef']
+export type StuckSite = S['StuckSite']
+export type ReportPeriod = S['PeriodKind']
+export type ReportFormat = S['ReportFormat']
+export type Guide = S['GuidePublic']
+export type GuideLang = S['Lang']
+
+/** A file the API answered (reports): its bytes and the name the server gave it. */
+export interface Download {
+  blob: Blob
+  filename: string
+}
