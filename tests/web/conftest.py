@@ -101,7 +101,17 @@ def shot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(700)  # let charts and dialogs finish their animations
+    # A full-page capture of a page taller than the window resizes it for a moment, and the menu, which
+    # measures itself on resize, can be caught folded into "…". Grow the window first and let it settle.
+    size = page.viewport_size
+    height = int(page.evaluate("document.documentElement.scrollHeight"))
+    grown = bool(size) and height > size["height"]
+    if grown:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
+    if grown:
+        page.set_viewport_size(size)
     return path
 
 
