@@ -143,3 +143,20 @@ def test_background_loop_runs_in_the_app_lifespan(ctx: PlatformContext, session:
             time.sleep(0.05)
     looping.engine.dispose()
     assert session.get(Alert, alert.id).state == "pushed"  # type: ignore[union-attr]
+
+
+def test_installer_test_alerts_are_neither_escalated_nor_listed(
+    ctx: PlatformContext, session: Session, client: TestClient
+) -> None:
+    w = f.world(session)
+    t0 = utcnow()
+    real = f.alert(session, w.site_a1, w.cameras["A1"], state="pushed", created_at=t0)
+    test = f.alert(session, w.site_a1, w.cameras["A1"], state="pushed", created_at=t0, test=True)
+    report = run_due_jobs(ctx, t0 + timedelta(hours=49))
+    assert report.escalated == 1
+    assert [row.alert_id for row in escalation_rows(session)] == [real.id]
+    headers = f.login(client, "sa_a1")
+    listed = client.get("/api/v1/alerts", headers=headers).json()["items"]
+    assert [a["id"] for a in listed] == [real.id]
+    tests = client.get("/api/v1/alerts?test=true", headers=headers).json()["items"]
+    assert [a["id"] for a in tests] == [test.id]

@@ -2686,6 +2686,8 @@ export interface operations {
                 since?: string | null;
                 /** @description violation started before */
                 until?: string | null;
+                /** @description list the installers' end-to-end test alerts instead */
+                test?: boolean;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */

@@ -51,9 +51,11 @@ class AlertFilters:
     escalated: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
+    test: bool = False  # installer test alerts are listed only when asked for
 
 
 def _filtered(stmt: SelectT, f: AlertFilters, now: datetime) -> SelectT:
+    stmt = stmt.where(Alert.test.is_(f.test))
     if f.site_id is not None:
         stmt = stmt.where(Alert.site_id == f.site_id)
     if f.region_id is not None:

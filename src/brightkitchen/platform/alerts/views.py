@@ -60,8 +60,9 @@ def list_alerts(
     escalated: bool | None = None,
     since: Annotated[datetime | None, Query(description="violation started at or after")] = None,
     until: Annotated[datetime | None, Query(description="violation started before")] = None,
+    test: Annotated[bool, Query(description="list the installers' end-to-end test alerts instead")] = False,
 ) -> Page[service.AlertPublic]:
-    filters = AlertFilters(site_id, region_id, code, state, overdue, escalated, since, until)
+    filters = AlertFilters(site_id, region_id, code, state, overdue, escalated, since, until, test)
     return service.list_alerts(session, settings, principal, filters, params, utcnow())
 
 

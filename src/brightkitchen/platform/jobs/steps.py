@@ -49,7 +49,12 @@ def escalate_due(ctx: PlatformContext, now: datetime) -> int:
     with ctx.sessions.begin() as session:
         due = (
             select(Alert.id)
-            .where(Alert.escalated_at.is_(None), Alert.escalate_at <= now, Alert.state.in_(UNANSWERED_STATES))
+            .where(
+                Alert.escalated_at.is_(None),
+                Alert.escalate_at <= now,
+                Alert.state.in_(UNANSWERED_STATES),
+                Alert.test.is_(False),  # an installer's test alert is nobody's failure to answer
+            )
             .order_by(Alert.id)
             .limit(BATCH)
             .scalar_subquery()
