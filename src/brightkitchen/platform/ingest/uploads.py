@@ -47,3 +47,11 @@ async def part_bytes(form: FormData, name: str) -> bytes | None:
     if isinstance(value, UploadFile):
         return await value.read()
     return value.encode()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """A raw (non-multipart) body, refused with 413 as soon as it passes ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    return b"".join([chunk async for chunk in _limited(request, limit)])

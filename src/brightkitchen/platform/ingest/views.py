@@ -16,7 +16,8 @@ from brightkitchen.platform.health.service import record_heartbeat
 from brightkitchen.platform.ingest import service
 from brightkitchen.platform.ingest.auth import Credentials, authenticate, authenticate_alone
 from brightkitchen.platform.ingest.config import build_config, etag_matches
-from brightkitchen.platform.ingest.uploads import part_bytes, read_form
+from brightkitchen.platform.ingest.pictures import MAX_PICTURE_BYTES, store_latest_picture
+from brightkitchen.platform.ingest.uploads import part_bytes, read_body, read_form
 from brightkitchen.platform.problems import PROBLEM_JSON
 from brightkitchen.platform.storage.deps import get_store
 from brightkitchen.protocol.v1 import DeviceConfig, Heartbeat
@@ -125,3 +126,25 @@ async def device_config(
     if etag_matches(if_none_match, doc.version):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(doc.model_dump_json(), media_type="application/json", headers=headers)
+
+
+def _picture(request: Request, device: Principal, camera_key: str, data: bytes) -> None:
+    ctx = request.app.state.ctx
+    with ctx.sessions() as session:
+        store_latest_picture(session, get_store(request), device, camera_key, data, utcnow())
+
+
+@router.put(
+    "/cameras/{camera_key}/picture",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Replace a camera's latest still picture (raw image/jpeg body)",
+    responses={k: v for k, v in _REFUSALS.items() if k in (401, 404, 413, 415, 422, 429, 503)},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
+async def upload_picture(request: Request, camera_key: str, creds: Credentials) -> Response:
+    device = await run_in_threadpool(authenticate_alone, request, creds)
+    data = await read_body(request, MAX_PICTURE_BYTES)
+    await run_in_threadpool(_picture, request, device, camera_key, data)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

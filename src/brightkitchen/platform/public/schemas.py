@@ -14,6 +14,8 @@ class PublicCamera(BaseModel):
     area: str | None
     status: str
     last_seen_at: datetime | None
+    latest_picture_at: datetime | None = None
+    latest_picture_url: str | None = Field(default=None, description="short-lived signed link to the latest picture")
 
 
 class MonthRecord(BaseModel):

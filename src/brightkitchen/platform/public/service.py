@@ -16,7 +16,9 @@ from brightkitchen.platform.authz import Principal, site_scope
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.public.models import Concern
 from brightkitchen.platform.public.schemas import ConcernCreate, MonthRecord, PublicCamera, PublicSite
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
+from brightkitchen.platform.storage.links import signed_url
 from brightkitchen.protocol.codes import ViolationCode
 
 # Concern reports a single client address may send in one window (per address, over all sites).
@@ -72,14 +74,24 @@ def rectification_record(session: Session, site_id: int, now: datetime, tz: Zone
     return [MonthRecord(month=k, alerts=found[k], rectified=rectified[k], open=still_open[k]) for k in keys]
 
 
-def public_view(session: Session, site: Site, now: datetime, tz: ZoneInfo) -> PublicSite:
+def _public_camera(camera: Camera, area: str | None, settings: Settings, now: datetime) -> PublicCamera:
+    url = (
+        signed_url(settings.secret_key, camera.latest_picture_key, now, settings.evidence_url_ttl_s)
+        if camera.latest_picture_key
+        else None
+    )
+    return PublicCamera(name=camera.name, area=area, status=camera.status, last_seen_at=camera.last_seen_at,
+                        latest_picture_at=camera.latest_picture_at, latest_picture_url=url)  # fmt: skip
+
+
+def public_view(session: Session, settings: Settings, site: Site, now: datetime, tz: ZoneInfo) -> PublicSite:
     cams = session.execute(
         select(Camera, KitchenArea.name)
         .outerjoin(KitchenArea, KitchenArea.id == Camera.area_id)
         .where(Camera.site_id == site.id, Camera.public.is_(True))
         .order_by(Camera.id)
     ).all()
-    cameras = [PublicCamera(name=c.name, area=area, status=c.status, last_seen_at=c.last_seen_at) for c, area in cams]
+    cameras = [_public_camera(c, area, settings, now) for c, area in cams]
     return PublicSite(
         code=site.code,
         name=site.name,

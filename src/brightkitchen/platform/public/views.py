@@ -28,7 +28,7 @@ _NOT_PUBLIC: dict[int | str, dict[str, Any]] = {
 )
 def public_site(code: str, session: SessionDep, settings: SettingsDep) -> PublicSite:
     site = service.get_public_site(session, code)
-    return service.public_view(session, site, utcnow(), ZoneInfo(settings.timezone))
+    return service.public_view(session, settings, site, utcnow(), ZoneInfo(settings.timezone))
 
 
 @router.post(

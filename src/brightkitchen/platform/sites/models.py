@@ -66,4 +66,7 @@ class Camera(Base):
     status: Mapped[str] = mapped_column(String(16), default="unknown")
     fps: Mapped[float | None] = mapped_column(default=None)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The latest still picture the edge sent (evidence-store key); replaced, never accumulated.
+    latest_picture_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    latest_picture_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -107,16 +107,16 @@ class CameraPublic(BaseModel):
     status: str
     fps: float | None
     has_stream_url: bool = False
+    latest_picture_at: datetime | None = None
+    latest_picture_url: str | None = Field(default=None, description="short-lived signed link to the latest picture")
 
     @model_validator(mode="before")
     @classmethod
     def _flag_url(cls, data: object) -> object:
         url = getattr(data, "stream_url", None)
         if url is not None and not isinstance(data, dict):
-            return {
-                **{k: getattr(data, k) for k in ("id", "site_id", "area_id", "key", "name", "public", "status", "fps")},
-                "has_stream_url": bool(url),
-            }
+            fields = ("id", "site_id", "area_id", "key", "name", "public", "status", "fps", "latest_picture_at")
+            return {**{k: getattr(data, k) for k in fields}, "has_stream_url": bool(url)}
         return data
 
 

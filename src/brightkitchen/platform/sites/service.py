@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.authz import Principal, can_see_region, site_scope
 from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
 from brightkitchen.platform.regions.service import ensure_street
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
-from brightkitchen.platform.sites.schemas import SCHOOL_EDITABLE, SiteCreate, SiteUpdate
+from brightkitchen.platform.sites.schemas import SCHOOL_EDITABLE, CameraPublic, SiteCreate, SiteUpdate
+from brightkitchen.platform.storage.links import signed_url
 from brightkitchen.platform.users.models import Role
 
 
@@ -97,3 +101,12 @@ def create_camera(session: Session, site: Site, **fields: object) -> Camera:
     session.add(camera)
     session.flush()
     return camera
+
+
+def camera_public(camera: Camera, settings: Settings, now: datetime) -> CameraPublic:
+    """A camera as people see it, with a short-lived signed link to its latest picture."""
+    out = CameraPublic.model_validate(camera)
+    if camera.latest_picture_key:
+        out.latest_picture_url = signed_url(settings.secret_key, camera.latest_picture_key, now,
+                                            settings.evidence_url_ttl_s)  # fmt: skip
+    return out

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from sqlalchemy import select
 
 from brightkitchen.platform.authz import site_scope
-from brightkitchen.platform.deps import AdminDep, RegionStaffDep, SessionDep, SiteManagerDep, UserDep
+from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.deps import AdminDep, RegionStaffDep, SessionDep, SettingsDep, SiteManagerDep, UserDep
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.regions.models import Region
@@ -99,6 +100,7 @@ def delete_area(site_id: int, area_id: int, principal: SiteManagerDep, session: 
 def list_cameras(
     principal: UserDep,
     session: SessionDep,
+    settings: SettingsDep,
     params: Annotated[PageParams, Depends(page_params)],
     site_id: int | None = None,
     camera_status: Annotated[str | None, Query(alias="status", max_length=16)] = None,
@@ -109,23 +111,30 @@ def list_cameras(
     if camera_status is not None:
         stmt = stmt.where(Camera.status == camera_status)
     rows, total = paginate(session, stmt, params)
-    return Page(items=[CameraPublic.model_validate(c) for c in rows], total=total, page=params.page, size=params.size)
+    now = utcnow()
+    return Page(
+        items=[service.camera_public(c, settings, now) for c in rows], total=total, page=params.page, size=params.size
+    )
 
 
 @router.post("/sites/{site_id}/cameras", response_model=CameraPublic, status_code=status.HTTP_201_CREATED)
-def create_camera(site_id: int, body: CameraCreate, principal: SiteManagerDep, session: SessionDep) -> CameraPublic:
+def create_camera(
+    site_id: int, body: CameraCreate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+) -> CameraPublic:
     site = service.get_visible(session, principal, site_id)
     service.check_area(session, site, body.area_id)
-    return CameraPublic.model_validate(service.create_camera(session, site, **body.model_dump()))
+    return service.camera_public(service.create_camera(session, site, **body.model_dump()), settings, utcnow())
 
 
 @router.get("/cameras/{camera_id}", response_model=CameraPublic)
-def get_camera(camera_id: int, principal: UserDep, session: SessionDep) -> CameraPublic:
-    return CameraPublic.model_validate(service.get_camera_visible(session, principal, camera_id))
+def get_camera(camera_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep) -> CameraPublic:
+    return service.camera_public(service.get_camera_visible(session, principal, camera_id), settings, utcnow())
 
 
 @router.patch("/cameras/{camera_id}", response_model=CameraPublic)
-def update_camera(camera_id: int, body: CameraUpdate, principal: SiteManagerDep, session: SessionDep) -> CameraPublic:
+def update_camera(
+    camera_id: int, body: CameraUpdate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+) -> CameraPublic:
     camera = service.get_camera_visible(session, principal, camera_id)
     changes = body.model_dump(exclude_unset=True)
     if "area_id" in changes:
@@ -135,7 +144,7 @@ def update_camera(camera_id: int, body: CameraUpdate, principal: SiteManagerDep,
     for key, value in changes.items():
         if value is not None or key == "area_id":
             setattr(camera, key, value)
-    return CameraPublic.model_validate(camera)
+    return service.camera_public(camera, settings, utcnow())
 
 
 @router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
