@@ -80,6 +80,14 @@ def test_test_alert_goes_edge_to_platform_and_back(
             return any(i["code"] == "test_alert" and i["state"] == "ok" for i in items)
 
         assert _wait(test_item_ok, 60), "the edge did not answer the test request"
+
+        def picture_arrived() -> bool:
+            cam_now = client.get(f"/api/v1/cameras/{cam.id}", headers=regulator).json()
+            return cam_now["latest_picture_url"] is not None
+
+        assert _wait(picture_arrived, 30), "the edge sent no latest picture"
+        url = client.get(f"/api/v1/cameras/{cam.id}", headers=regulator).json()["latest_picture_url"]
+        assert client.get(url).content[:3] == b"\xff\xd8\xff"
     finally:
         agent.stop()
     session.expire_all()

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 
 import cv2
+import httpx
 
 from brightkitchen import __version__
 from brightkitchen.edge.camera import CameraModels, CameraPipeline
@@ -76,6 +77,7 @@ class Agent:
         self._housekeeper = threading.Thread(target=self._housekeep, name="housekeeping", daemon=True)
         self._started_mono = self.clock.monotonic()
         self._answered_tests: set[int] = set()
+        self._picture_sent: dict[str, float] = {}  # camera key -> monotonic time of the last picture sent
 
     # lifecycle
 
@@ -99,7 +101,7 @@ class Agent:
                 lambda: self.config.heartbeat_interval_s,
                 self._poll_config if self.remote else None,
                 self.config.platform.config_poll_s,
-                self._answer_test_request,
+                self._after_beat,
             )
             self.heartbeats.start()
 
@@ -200,6 +202,34 @@ class Agent:
             ticks += 1
             if ticks % QUOTA_EVERY == 0:  # deliveries make evidence evictable: check again now and then
                 self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
+
+    def _after_beat(self) -> None:
+        """Slow, periodic conversations that ride on the heartbeat thread; one failing skips only itself."""
+        for step in (self._answer_test_request, self._send_pictures):
+            try:
+                step()
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                log.warning("%s failed: %s", step.__name__.strip("_").replace("_", " "), exc)
+
+    def _send_pictures(self) -> None:
+        assert self.client is not None
+        every = self.config.platform.picture_interval_s
+        if every <= 0:
+            return
+        with self._lock:
+            cameras = list(self.cameras.values())
+        for cam in cameras:
+            now = self.clock.monotonic()
+            if now - self._picture_sent.get(cam.key, float("-inf")) < every:
+                continue
+            jpeg = cam.latest_picture()
+            if jpeg is None:
+                continue
+            resp = self.client.put_picture(cam.key, jpeg)
+            if resp.status_code == 204:
+                self._picture_sent[cam.key] = now
+            else:
+                log.warning("latest picture of %s refused: HTTP %s", cam.key, resp.status_code)
 
     def _answer_test_request(self) -> None:
         """An installer pressed "send test alert": answer once, from the first camera with a frame, as a

@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
+
 from brightkitchen.edge.clock import Clock, to_datetime
 from brightkitchen.edge.detect.base import Detections, Detector
 from brightkitchen.edge.evidence import EvidenceFiles, EvidenceJob, EvidenceOptions, EvidenceRing
@@ -101,6 +103,20 @@ class CameraPipeline:
     def _queue_frame(self, frame: Frame) -> None:
         self.queue.put(frame)
         self._schedule(self)
+
+    def latest_picture(self, max_width: int = 640, quality: int = 80) -> bytes | None:
+        """The latest analysed frame as a small JPEG (for the cameras page and the public page)."""
+        last = self._last
+        if last is None:
+            return None
+        image = last[0].image
+        if image.shape[1] > max_width:
+            size = (max_width, round(image.shape[0] * max_width / image.shape[1]))
+            ok, buf = cv2.imencode(".jpg", cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+                                   [cv2.IMWRITE_JPEG_QUALITY, quality])  # fmt: skip
+            return buf.tobytes() if ok else None
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return buf.tobytes() if ok else None
 
     def test_alert(self, code: ViolationCode) -> bool:
         """Raises a test alert on the latest analysed frame through the normal evidence and event path.

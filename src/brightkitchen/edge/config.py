@@ -42,6 +42,9 @@ class PlatformOptions(BaseModel):
     timeout_s: float = Field(default=30.0, gt=0, le=600)
     fetch_config: bool = Field(default=False, description="take cameras, zones and rules from the platform")
     config_poll_s: float = Field(default=300.0, ge=5, le=86400)
+    picture_interval_s: float = Field(
+        default=60.0, ge=0, le=86400, description="send each camera's latest picture this often; 0: never"
+    )
 
     def key(self) -> str | None:
         return self.device_key or os.environ.get(self.device_key_env) or None

@@ -49,6 +49,11 @@ class PlatformClient:
             headers={"Content-Type": "application/json"},
         )
 
+    def put_picture(self, camera_key: str, jpeg: bytes) -> httpx.Response:
+        return self._http.put(
+            f"/api/v1/device/cameras/{camera_key}/picture", content=jpeg, headers={"Content-Type": "image/jpeg"}
+        )
+
     def get_test_request(self) -> int | None:
         """The id of the installer's pending test-alert request for this site, if any (204: none)."""
         resp = self._http.get("/api/v1/rollout/device/test-request")
