@@ -296,6 +296,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/device/cameras/{camera_key}/picture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a camera's latest still picture (raw image/jpeg body) */
+        put: operations["upload_picture_api_v1_device_cameras__camera_key__picture_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/device/config": {
         parameters: {
             query?: never;
@@ -1403,6 +1420,13 @@ export interface components {
             id: number;
             /** Key */
             key: string;
+            /** Latest Picture At */
+            latest_picture_at?: string | null;
+            /**
+             * Latest Picture Url
+             * @description short-lived signed link to the latest picture
+             */
+            latest_picture_url?: string | null;
             /** Name */
             name: string;
             /** Public */
@@ -2126,6 +2150,13 @@ export interface components {
             area: string | null;
             /** Last Seen At */
             last_seen_at: string | null;
+            /** Latest Picture At */
+            latest_picture_at?: string | null;
+            /**
+             * Latest Picture Url
+             * @description short-lived signed link to the latest picture
+             */
+            latest_picture_url?: string | null;
             /** Name */
             name: string;
             /** Status */
@@ -3309,6 +3340,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_picture_api_v1_device_cameras__camera_key__picture_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                camera_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description camera not registered at the site (do not retry) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description body over max_upload_bytes (do not retry) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description evidence is not what it claims by content (do not retry) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description invalid event, or evidence size/sha256 mismatch or truncated (do not retry) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
                 };
             };
         };

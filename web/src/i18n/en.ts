@@ -231,6 +231,14 @@ const en: Messages = {
     public: 'Public',
     online: '{n} of {total} online',
   },
+  picture: {
+    title: 'Latest picture',
+    none: 'No picture yet',
+    failed: 'Picture could not be loaded',
+    updated: 'Updated {at}',
+    justNow: 'just now',
+    enlarge: 'Enlarge: {name}',
+  },
   overview: {
     title: 'Overview',
     sites: 'Sites',

@@ -231,6 +231,14 @@ const zhCN = {
     public: '对公众开放',
     online: '在线 {n} / 共 {total}',
   },
+  picture: {
+    title: '最新画面',
+    none: '暂无画面',
+    failed: '画面加载失败',
+    updated: '更新于 {at}',
+    justNow: '刚刚',
+    enlarge: '查看大图：{name}',
+  },
   overview: {
     title: '监管总览',
     sites: '监管单位',

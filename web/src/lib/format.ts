@@ -30,3 +30,20 @@ export function nextDayIso(day: string): string {
   const [y, m, d] = day.split('-').map(Number)
   return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + 1).toISOString()
 }
+
+/**
+ * How long ago an instant was, in the reader's language: `justNow` under a minute (or a little in the future: the
+ * browser's clock may be behind the server's), then "3分钟前" / "3 minutes ago", hours under a day, and older ones
+ * as a date and time.
+ */
+export function timeAgo(iso: string | null | undefined, now: number, locale: string, justNow: string): string {
+  if (!iso) return '—'
+  const at = Date.parse(iso)
+  if (Number.isNaN(at)) return '—'
+  const seconds = (now - at) / 1000
+  if (seconds < 60) return justNow
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'always' })
+  if (seconds < 3600) return relative.format(-Math.floor(seconds / 60), 'minute')
+  if (seconds < 86_400) return relative.format(-Math.floor(seconds / 3600), 'hour')
+  return formatDateTime(iso, locale)
+}

@@ -12,6 +12,8 @@ export interface Paged<T> {
   loading: Ref<boolean>
   error: Ref<unknown>
   load: () => Promise<void>
+  /** reads the current page again without the loading state; a failure keeps the rows shown */
+  refresh: () => Promise<void>
 }
 
 export function usePaged<T>(fetchPage: (page: number, size: number) => Promise<Page<T>>, size = 20): Paged<T> {
@@ -39,5 +41,19 @@ export function usePaged<T>(fetchPage: (page: number, size: number) => Promise<P
     }
   }
 
-  return { rows, total, page, size: pageSize, loading, error, load }
+  async function refresh(): Promise<void> {
+    if (loading.value) return // a load is on its way; it is fresher than this would be
+    const mine = ++seq
+    try {
+      const result = await fetchPage(page.value, pageSize.value)
+      if (mine !== seq) return
+      rows.value = result.items
+      total.value = result.total
+      error.value = null
+    } catch {
+      // keep what is shown; the next refresh or load tries again
+    }
+  }
+
+  return { rows, total, page, size: pageSize, loading, error, load, refresh }
 }
