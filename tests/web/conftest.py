@@ -150,6 +150,17 @@ def upload_violation(base_url: str, device_key: str, site_code: str, camera_key:
     return int(resp.json()["alert_id"])
 
 
+def upload_picture(base_url: str, device_key: str, camera_key: str, jpeg: bytes | None = None) -> None:
+    """What an edge device does now and then: PUT a camera's latest still picture, a raw JPEG body."""
+    resp = httpx.put(
+        f"{base_url}/api/v1/device/cameras/{camera_key}/picture",
+        content=evidence.snapshot().jpeg if jpeg is None else jpeg,
+        headers={**support.device_headers(device_key), "Content-Type": "image/jpeg"},
+        timeout=30,
+    )
+    assert resp.status_code == 204, resp.text
+
+
 def heartbeat(base_url: str, device_key: str, camera_key: str, status: str = "online") -> None:
     from datetime import UTC, datetime
 
