@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.users.models import AccessToken
 from tests import factories as f
@@ -71,3 +72,18 @@ def test_malformed_login_body_names_the_field(client: TestClient) -> None:
     assert "Traceback" not in resp.text
     bad_json = client.post("/api/v1/auth/login", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 422
+
+
+def test_cors_only_for_configured_origins(ctx: PlatformContext) -> None:
+    from brightkitchen.platform.app import create_app
+
+    allowed = "https://mcld.district.example"
+    settings = ctx.settings.model_copy(update={"cors_origins": [allowed]})
+    app = create_app(ctx=PlatformContext(settings, ctx.engine, ctx.sessions))
+    with TestClient(app) as c:
+        ok = c.options("/api/v1/sites", headers={"Origin": allowed, "Access-Control-Request-Method": "GET"})
+        assert ok.headers.get("access-control-allow-origin") == allowed
+        other = c.options(
+            "/api/v1/sites", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+        )
+        assert "access-control-allow-origin" not in other.headers

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from brightkitchen import __version__
 from brightkitchen.platform.alerts.policies import router as policies_router
@@ -87,6 +88,13 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    if ctx.settings.cors_origins:  # only when the web app is served from another origin
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=ctx.settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        )
     install_problem_handlers(app)
     app.include_router(api_router())
     mount_web(app)  # last: the browser app's fallback must not shadow any API route
