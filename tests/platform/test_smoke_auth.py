@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,3 +88,24 @@ def test_cors_only_for_configured_origins(ctx: PlatformContext) -> None:
             "/api/v1/sites", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
         )
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_failed_commit_is_never_answered_as_success(
+    ctx: PlatformContext, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's transaction commits before the response goes out, so a commit that fails is a 500."""
+    from brightkitchen.platform.app import create_app
+
+    w = f.world(session)
+    with TestClient(create_app(ctx=ctx), raise_server_exceptions=False) as c:
+        headers = f.login(c, "reg_a")
+
+        def broken_commit(self: Session) -> None:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(Session, "commit", broken_commit)
+        resp = c.patch(f"/api/v1/sites/{w.site_a1.id}", json={"contact_phone": "110"}, headers=headers)
+        monkeypatch.undo()
+        assert resp.status_code == 500
+        after = c.get(f"/api/v1/sites/{w.site_a1.id}", headers=headers).json()
+        assert after["contact_phone"] != "110"

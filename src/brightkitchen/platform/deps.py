@@ -44,7 +44,10 @@ def get_session(ctx: Annotated[PlatformContext, Depends(get_context)]) -> Iterat
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default ("request") the commit would run
+# after the client already has its 2xx: a follow-up read could miss the write, and a failed commit would
+# still have been answered as a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
