@@ -31,7 +31,19 @@ class Page(BaseModel, Generic[T]):
     size: int
 
 
+# Any select, whatever its columns (Select is generic over a tuple of column types).
+AnySelect = TypeVar("AnySelect", bound="Select[*tuple[Any, ...]]")
+
+
+def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
+    """How many rows ``stmt`` would return over all pages."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def one_page(stmt: AnySelect, params: PageParams) -> AnySelect:
+    return stmt.limit(params.size).offset((params.page - 1) * params.size)
+
+
 def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(params.size).offset((params.page - 1) * params.size)).all()
-    return list(rows), total
+    """One page of a single-entity select, and the total."""
+    return list(session.scalars(one_page(stmt, params)).all()), count_rows(session, stmt)

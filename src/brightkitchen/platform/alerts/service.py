@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from brightkitchen.platform.alerts import transitions as t
@@ -20,7 +20,7 @@ from brightkitchen.platform.alerts.schemas import (
     RectificationPublic,
 )
 from brightkitchen.platform.authz import Principal, site_scope
-from brightkitchen.platform.pagination import Page, PageParams
+from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page
 from brightkitchen.platform.problems import not_found
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
@@ -103,7 +103,7 @@ def list_alerts(
 ) -> Page[AlertPublic]:
     snap = aliased(AlertEvidence)
     base = _filtered(select(Alert.id).join(Site, Site.id == Alert.site_id).where(site_scope(principal)), f, now)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = count_rows(session, base)
     stmt = (
         select(Alert, Site.name, Camera.name, snap.storage_key)
         .join(Site, Site.id == Alert.site_id)
@@ -111,10 +111,8 @@ def list_alerts(
         .outerjoin(snap, and_(snap.alert_id == Alert.id, snap.kind == "snapshot"))
         .where(site_scope(principal))
         .order_by(Alert.id.desc())
-        .limit(params.size)
-        .offset((params.page - 1) * params.size)
     )
-    rows = session.execute(_filtered(stmt, f, now)).all()
+    rows = session.execute(one_page(_filtered(stmt, f, now), params)).all()
     items = [AlertPublic(**to_public(a, site, cam, key, settings, now)) for a, site, cam, key in rows]
     return Page(items=items, total=total, page=params.page, size=params.size)
 

@@ -4,11 +4,10 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, status
-from sqlalchemy import func, select
 
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.deps import SessionDep, SettingsDep, SiteManagerDep
-from brightkitchen.platform.pagination import Page, PageParams, page_params
+from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page, page_params
 from brightkitchen.platform.public import service
 from brightkitchen.platform.public.schemas import ConcernCreate, ConcernPublic, ConcernReceipt, PublicSite
 
@@ -56,8 +55,8 @@ def list_concerns(
     site_id: int | None = None,
 ) -> Page[ConcernPublic]:
     stmt = service.concerns_query(principal, site_id)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.execute(stmt.limit(params.size).offset((params.page - 1) * params.size)).all()
+    total = count_rows(session, stmt)
+    rows = session.execute(one_page(stmt, params)).all()
     items = [
         ConcernPublic(
             id=c.id,
