@@ -34,7 +34,8 @@ from brightkitchen.platform import migrate
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
-from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.regions.models import RegionKind
+from brightkitchen.platform.regions.service import add_region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 
@@ -67,14 +68,8 @@ def seed(settings: Settings) -> list[tuple[str, str, str]]:
     ctx = PlatformContext.build(settings)
     out = []
     with ctx.sessions.begin() as s:
-        city = Region(name="city", code="city", kind="city", path="")
-        s.add(city)
-        s.flush()
-        city.path = f"/{city.id}/"
-        street = Region(name="street", code="street", kind="street", parent_id=city.id, path="")
-        s.add(street)
-        s.flush()
-        street.path = f"{city.path}{street.id}/"
+        city = add_region(s, "city", "city", RegionKind.city, None)
+        street = add_region(s, "street", "street", RegionKind.street, city)
         for i in range(SITES):
             site = Site(code=f"S{i:03d}", name=f"学校{i}", kind="school", region_id=street.id)
             s.add(site)

@@ -36,7 +36,8 @@ from brightkitchen.platform.alerts.models import Alert, AlertState
 from brightkitchen.platform.auth.security import hash_password
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.devices.models import Device
-from brightkitchen.platform.regions.models import Region, RegionKind
+from brightkitchen.platform.regions.models import RegionKind
+from brightkitchen.platform.regions.service import add_region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.users.models import Role, User
@@ -56,21 +57,9 @@ CODES = [c for c in ViolationCode if c != ViolationCode.camera_fault]
 def seed(ctx: PlatformContext, sites: int, alerts: int, days: int, rng: random.Random) -> None:
     now = datetime.now(UTC)
     with ctx.sessions() as s:
-        city = Region(name="示范市", code="city", kind=RegionKind.city, path="")
-        s.add(city)
-        s.flush()
-        city.path = f"/{city.id}/"
-        district = Region(name="示范区分局", code="district", kind=RegionKind.district, parent_id=city.id, path="")
-        s.add(district)
-        s.flush()
-        district.path = f"{city.path}{district.id}/"
-        streets = []
-        for i in range(5):
-            street = Region(name=f"街道{i}", code=f"street-{i}", kind=RegionKind.street, parent_id=district.id, path="")
-            s.add(street)
-            s.flush()
-            street.path = f"{district.path}{street.id}/"
-            streets.append(street)
+        city = add_region(s, "示范市", "city", RegionKind.city, None)
+        district = add_region(s, "示范区分局", "district", RegionKind.district, city)
+        streets = [add_region(s, f"街道{i}", f"street-{i}", RegionKind.street, district) for i in range(5)]
         cameras: list[tuple[int, int]] = []
         for i in range(sites):
             site = Site(code=f"S{i:03d}", name=f"第{i + 1}学校", kind="school", region_id=streets[i % 5].id)

@@ -17,6 +17,7 @@ from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
 from brightkitchen.platform.notify.models import NotifyChannel
 from brightkitchen.platform.regions.models import Region, RegionKind
+from brightkitchen.platform.regions.service import add_region
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import AccessToken, Role, User
 
@@ -27,11 +28,7 @@ _FAST_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for
 def region(
     session: Session, name: str, kind: RegionKind, parent: Region | None = None, code: str | None = None
 ) -> Region:
-    r = Region(name=name, code=code or f"{kind}-{name}", kind=kind, parent_id=parent.id if parent else None, path="")
-    session.add(r)
-    session.flush()
-    r.path = f"{parent.path if parent else '/'}{r.id}/"
-    return r
+    return add_region(session, name, code or f"{kind}-{name}", kind, parent)
 
 
 def site(session: Session, street: Region, code: str, name: str | None = None, **kw: Any) -> Site:

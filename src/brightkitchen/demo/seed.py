@@ -12,6 +12,7 @@ from brightkitchen.platform.auth.security import hash_password
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
 from brightkitchen.platform.regions.models import Region, RegionKind
+from brightkitchen.platform.regions.service import add_region
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import Role, User
 
@@ -24,14 +25,6 @@ class DemoWorld:
     device_key: str
     camera_keys: list[str]
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, password, what it is)
-
-
-def _region(session: Session, name: str, code: str, kind: RegionKind, parent: Region | None) -> Region:
-    region = Region(name=name, code=code, kind=kind, parent_id=parent.id if parent else None, path="")
-    session.add(region)
-    session.flush()
-    region.path = f"{parent.path if parent else '/'}{region.id}/"
-    return region
 
 
 def _user(
@@ -63,10 +56,10 @@ def seed(session: Session) -> DemoWorld:
         key = issue_key(device)
         cams = list(session.scalars(select(Camera.key).where(Camera.site_id == existing.id)))
         return DemoWorld(existing.code, key, cams, _logins())
-    city = _region(session, "示范市", "demo-city", RegionKind.city, None)
-    district = _region(session, "示范区市场监管分局", "demo-district", RegionKind.district, city)
-    street_a = _region(session, "和平街道", "demo-street-a", RegionKind.street, district)
-    street_b = _region(session, "新华街道", "demo-street-b", RegionKind.street, district)
+    city = add_region(session, "示范市", "demo-city", RegionKind.city, None)
+    district = add_region(session, "示范区市场监管分局", "demo-district", RegionKind.district, city)
+    street_a = add_region(session, "和平街道", "demo-street-a", RegionKind.street, district)
+    street_b = add_region(session, "新华街道", "demo-street-b", RegionKind.street, district)
     sites = [
         Site(
             code="DEMO-001",

@@ -37,7 +37,12 @@ def create(session: Session, body: RegionCreate) -> Region:
         )
     if session.scalar(select(Region.id).where(Region.code == body.code)) is not None:
         raise conflict(f"region code '{body.code}' is taken")
-    region = Region(name=body.name, code=body.code, kind=body.kind, parent_id=body.parent_id, path="")
+    return add_region(session, body.name, body.code, body.kind, parent)
+
+
+def add_region(session: Session, name: str, code: str, kind: RegionKind, parent: Region | None) -> Region:
+    """Inserts a region and gives it its materialised path ("/1/4/9/"), which needs its id: one flush."""
+    region = Region(name=name, code=code, kind=kind, parent_id=parent.id if parent else None, path="")
     session.add(region)
     session.flush()
     region.path = f"{parent.path if parent else '/'}{region.id}/"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.auth.security import hash_password
 from brightkitchen.platform.authz import Principal, can_see_region
 from brightkitchen.platform.regions.models import Region, RegionKind
+from brightkitchen.platform.regions.service import add_region
 from brightkitchen.platform.sites.models import Site, SiteKind
 from brightkitchen.platform.users.models import Role, User
 
@@ -193,16 +194,7 @@ def _street(session: Session, district: Region, name: str, result: ImportResult)
         select(Region).where(Region.parent_id == district.id, Region.kind == RegionKind.street, Region.name == name)
     )
     if street is None:
-        street = Region(
-            name=name,
-            code=f"{district.code}-{secrets.token_hex(4)}",
-            kind=RegionKind.street,
-            parent_id=district.id,
-            path="",
-        )
-        session.add(street)
-        session.flush()
-        street.path = f"{district.path}{street.id}/"
+        street = add_region(session, name, f"{district.code}-{secrets.token_hex(4)}", RegionKind.street, district)
         result.streets_created += 1
     return street
 
