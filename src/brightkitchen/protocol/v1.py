@@ -95,6 +95,23 @@ class CameraStatus(StrEnum):
     starting = "starting"
 
 
+# Why a camera cannot be watched live, as the edge reports it; the page words each for people.
+LiveError = Literal["h265_unsupported", "camera_offline", "no_video_stream", "upload_failed"]
+
+
+class RecordingHealth(_Wire):
+    """A camera's continuous recording at the edge, as sent with each heartbeat."""
+
+    status: Literal["recording", "stopped", "error", "disabled"]
+    recorded_from: AwareDatetime | None = None
+    recorded_until: AwareDatetime | None = None
+    days_kept: float = Field(ge=0.0, default=0.0, description="how many days of recording the disk holds now")
+    bytes: int = Field(ge=0, default=0)
+    video_codec: str | None = Field(default=None, max_length=32)
+    live_error: LiveError | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
 class CameraHealth(_Wire):
     camera_key: CameraKey
     status: CameraStatus
@@ -103,6 +120,7 @@ class CameraHealth(_Wire):
     frames_sampled: int = Field(ge=0, default=0, description="analysis frames taken since start")
     last_frame_at: AwareDatetime | None = None
     error: str | None = Field(default=None, max_length=500)
+    recording: RecordingHealth | None = None
 
 
 class Heartbeat(_Wire):
@@ -154,6 +172,9 @@ class CameraConfig(_Wire):
     area: str | None = Field(default=None, max_length=64)
     zones: list[Zone] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
+    live_url: str | None = Field(default=None, max_length=1024, description="a lighter sub-stream for live viewing")
+    record: bool = Field(default=True, description="record continuously at the edge")
+    retention_days: int = Field(default=7, ge=1, le=90, description="days of recording to keep at the edge")
 
 
 class WorkingHours(_Wire):
