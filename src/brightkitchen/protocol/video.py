@@ -56,7 +56,13 @@ class PlaybackDemand(_Wire):
 
 
 class VideoDemand(_Wire):
-    """What the platform wants from this device now. ``version`` changes whenever the content does."""
+    """What the platform wants from this device now. ``version`` changes whenever the content does.
+
+    Unknown fields are ignored (unlike the other wire models): a newer platform may add kinds of demand
+    (a media-server target, a GB/T 28181 cascade) that an older edge simply does not serve.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     version: str = Field(max_length=64)
     live: list[CameraKey] = Field(default_factory=list, max_length=256)
