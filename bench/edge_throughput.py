@@ -83,7 +83,7 @@ def one_run(
 ) -> dict[str, object]:
     from brightkitchen.edge.agent import Agent
     from brightkitchen.edge.config import EdgeConfig
-    from brightkitchen.edge.detectors import stack_factory
+    from brightkitchen.edge.detect.stack import stack_factory
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -114,12 +114,12 @@ def one_run(
     cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     for c in cams:
         c.stats.decision_latency.clear()
-        c.stats.event_latency.clear()
+    agent.events.latency.clear()
     time.sleep(seconds)
     cpu1, elapsed = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - t0
     now = [(c.source.health().frames_sampled, c.queue.dropped, c.stats.processed, c.stats.detect_cpu_s) for c in cams]
     decision = [x for c in cams for x in c.stats.decision_latency]
-    events = [x for c in cams for x in c.stats.event_latency]
+    events = list(agent.events.latency)
     agent.stop()
     server.shutdown()
     shutil.rmtree(data, ignore_errors=True)

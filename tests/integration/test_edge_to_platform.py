@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.demo import media
 from brightkitchen.edge.agent import Agent
 from brightkitchen.edge.config import EdgeConfig
-from brightkitchen.edge.detectors import camera_models, stack_factory
+from brightkitchen.edge.detect.stack import camera_models, stack_factory
 from brightkitchen.platform.alerts.models import Alert, AlertEvidence
 from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext

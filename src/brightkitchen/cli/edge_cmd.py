@@ -38,7 +38,7 @@ def run(
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = _load(config)
     from brightkitchen.edge.agent import Agent  # heavy imports after the config is known to be valid
-    from brightkitchen.edge.detectors import camera_models, stack_factory
+    from brightkitchen.edge.detect.stack import camera_models, stack_factory
 
     if cfg.platform.url and not cfg.platform.key():
         typer.echo(f"no device key: set platform.device_key or ${cfg.platform.device_key_env}", err=True)

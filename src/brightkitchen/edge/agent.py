@@ -1,4 +1,7 @@
-"""The edge agent: wires sources, the analysis pool, rules, evidence, outbox, uploader and heartbeats.
+"""The edge agent: wires cameras, the analysis pool, the event stage, the uploader and heartbeats.
+
+Cameras emit pending events to the event stage (``event_stage.py``), which owns evidence -> outbox ->
+uploader wake; this module only builds the parts, keeps cameras in step with the config and reports status.
 
 ``run`` blocks until its stop event is set (the CLI sets it on SIGTERM/SIGINT), then shuts down in
 order: sources stop, workers finish their frame, pending evidence is written and stored, the uploader
@@ -17,18 +20,17 @@ import cv2
 import httpx
 
 from brightkitchen import __version__
-from brightkitchen.edge.camera import CameraModels, CameraPipeline
+from brightkitchen.edge.camera import CameraPipeline, CameraSetup
 from brightkitchen.edge.clock import Clock, SystemClock, to_datetime
 from brightkitchen.edge.config import EdgeCamera, EdgeConfig
 from brightkitchen.edge.detect.base import Detector
-from brightkitchen.edge.events import build_event
-from brightkitchen.edge.evidence import EvidenceFiles, EvidenceWriter
-from brightkitchen.edge.frames import Frame
+from brightkitchen.edge.detect.stack import CameraModels
+from brightkitchen.edge.event_stage import EventStage
 from brightkitchen.edge.heartbeat import HeartbeatLoop
 from brightkitchen.edge.outbox import Outbox
 from brightkitchen.edge.platform_client import PlatformClient
 from brightkitchen.edge.remote_config import RemoteConfig
-from brightkitchen.edge.rules import Trigger, WorkingSchedule, build_rules
+from brightkitchen.edge.rules import WorkingSchedule, build_rules
 from brightkitchen.edge.uploader import Uploader
 from brightkitchen.edge.workers import AnalysisPool
 from brightkitchen.protocol import Heartbeat, ViolationCode
@@ -56,7 +58,6 @@ class Agent:
         self._workers = workers or config.analysis_workers or os.cpu_count() or 1
         data = config.data_dir
         self.outbox = Outbox(data / "outbox.sqlite3", data / "evidence")
-        self.writer = EvidenceWriter(data / "evidence", config.evidence)
         self.client: PlatformClient | None = None
         self.uploader: Uploader | None = None
         self.remote: RemoteConfig | None = None
@@ -67,11 +68,12 @@ class Agent:
                 self.remote = RemoteConfig(self.client, data / "device_config.json")
                 if self.remote.config is not None:
                     self.config = config.with_device_config(self.remote.config)
+        quota = config.disk_quota_mb * 1024 * 1024
+        self.events = EventStage(self.outbox, config.evidence, self.clock, self.config.site_code, quota, self.uploader)
         self.cameras: dict[str, CameraPipeline] = {}
         self._camera_configs: dict[str, tuple[object, ...]] = {}
         self.pool: AnalysisPool | None = None
         self.heartbeats: HeartbeatLoop | None = None
-        self.quota_exceeded = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._housekeeper = threading.Thread(target=self._housekeep, name="housekeeping", daemon=True)
@@ -89,7 +91,7 @@ class Agent:
             cv2.setNumThreads(1)  # parallel workers, not threads inside each model: no oversubscription
         self.pool = AnalysisPool([self._factory() for _ in range(self._workers)])
         self.pool.start()
-        self.writer.start()
+        self.events.start()
         if self.uploader:
             self.uploader.start()
         self.apply(self.config)
@@ -122,9 +124,7 @@ class Agent:
             cam.source.join(timeout / 3)
         if self.pool:
             self.pool.stop(timeout)
-        for cam in cameras:
-            cam.ring.flush(self.clock.now(), force=True)  # cut the post-roll short rather than lose the event
-        self.writer.stop(timeout)
+        self.events.stop(timeout)  # cuts post-rolls short rather than lose events, writes and stores them
         if self.uploader:
             self.uploader.stop(timeout)
         self._housekeeper.join(timeout)
@@ -140,11 +140,11 @@ class Agent:
         wanted = {c.key: c for c in config.cameras}
         with self._lock:
             self.config = config
+            self.events.site_code = config.site_code
             for key in list(self.cameras):
                 if key not in wanted or self._camera_configs[key] != self._fingerprint(config, wanted[key]):
-                    old = self.cameras.pop(key)
-                    old.stop()
-                    old.ring.flush(self.clock.now(), force=True)  # its triggers still become events
+                    self.cameras.pop(key).stop()
+                    self.events.close_ring(key)  # its triggers still become events
                     self._camera_configs.pop(key)
             for key, cam_cfg in wanted.items():
                 if key not in self.cameras:
@@ -158,50 +158,36 @@ class Agent:
 
     def _make_camera(self, config: EdgeConfig, cam: EdgeCamera, schedule: WorkingSchedule) -> CameraPipeline:
         assert self.pool is not None
-        return CameraPipeline(
-            cam.key,
-            cam.url,
-            config.source_for(cam),
-            config.evidence,
-            config.tracker,
-            build_rules(cam, schedule, config.rule_gap_s, self._supplied_labels()),
-            self.clock,
-            self.writer.submit,
-            self._store_event,
-            self.pool.schedule,
-            self._camera_models(cam),
+        setup = CameraSetup(
+            source=config.source_for(cam),
+            tracker=config.tracker,
+            rules=build_rules(cam, schedule, config.rule_gap_s, self._supplied_labels()),
+            models=self._camera_models(cam),
+            ring=self.events.open_ring(cam.key),
+            clock=self.clock,
+            emit=self.events.submit,
+            schedule=self.pool.schedule,
         )
+        return CameraPipeline(cam.key, cam.url, setup)
+
+    def _first_detector(self) -> Detector | None:
+        """Every worker runs the same kind of detector: the first one speaks for them all."""
+        return self.pool.detectors[0] if self.pool else None
 
     def _supplied_labels(self) -> dict[str, ViolationCode]:
-        """Labels that supplied models map to codes (a stack detector carries them; fakes need not)."""
-        first = self.pool.detectors[0] if self.pool else None
-        return dict(getattr(first, "label_codes", {}) or {})
-
-    def _store_event(self, trig: Trigger, files: EvidenceFiles, frame: Frame, det: Detector, event_id: str) -> None:
-        """Called by the evidence writer once the files exist: only now does the event exist."""
-        event, paths = build_event(
-            event_id, self.config.site_code, frame.camera_key, trig, files, frame.width, frame.height,
-            det.name, det.version,
-        )  # fmt: skip
-        self.outbox.add(event, paths, self.clock.now())
-        self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
-        log.info("event %s %s on %s stored", event.event_id, event.code, event.camera_key)
-        if self.uploader:
-            self.uploader.wake()
+        """Labels that supplied models map to codes."""
+        first = self._first_detector()
+        return dict(first.label_codes) if first else {}
 
     # background
 
     def _housekeep(self) -> None:
         ticks = 0
         while not self._stop.wait(HOUSEKEEPING_S):
-            now = self.clock.now()
-            with self._lock:
-                cameras = list(self.cameras.values())
-            for cam in cameras:
-                cam.ring.flush(now)
+            self.events.flush(self.clock.now())
             ticks += 1
             if ticks % QUOTA_EVERY == 0:  # deliveries make evidence evictable: check again now and then
-                self.quota_exceeded = self.outbox.enforce_quota(self.config.disk_quota_mb * 1024 * 1024)
+                self.events.enforce_quota()
 
     def _after_beat(self) -> None:
         """Slow, periodic conversations that ride on the heartbeat thread; one failing skips only itself."""
@@ -263,11 +249,8 @@ class Agent:
         return "local-" + hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()[:12]
 
     def _model_versions(self) -> dict[str, str]:
-        first = self.pool.detectors[0] if self.pool else None
-        if first is None:
-            return {}
-        versions = getattr(first, "versions", None)
-        return dict(versions) if isinstance(versions, dict) else {first.name: first.version}
+        first = self._first_detector()
+        return dict(first.versions) if first else {}
 
     def heartbeat(self) -> Heartbeat:
         with self._lock:
@@ -283,7 +266,7 @@ class Agent:
             "cameras": cameras,
             "disk_used_bytes": used,
             "disk_quota_bytes": quota,
-            "quota_exceeded": self.quota_exceeded,
+            "quota_exceeded": self.events.quota_exceeded,
             "outbox_depth": counts.pending,
             "uptime_s": round(self.clock.monotonic() - self._started_mono, 1),
             "outbox_dead": counts.dead,

@@ -1,4 +1,4 @@
-"""One camera's pipeline: source -> bounded queue -> (detect in a worker) -> track -> rules -> evidence.
+"""One camera's pipeline: source -> bounded queue -> (detect in a worker) -> track -> rules -> pending event.
 
 The source thread only decodes and queues; a worker of the shared pool runs ``process`` for one frame of
 one camera at a time, so tracker and rule state are never touched by two threads at once.
@@ -17,9 +17,10 @@ import cv2
 
 from brightkitchen.edge.clock import Clock, to_datetime
 from brightkitchen.edge.detect.base import Detections, Detector
-from brightkitchen.edge.evidence import EvidenceFiles, EvidenceJob, EvidenceOptions, EvidenceRing
+from brightkitchen.edge.detect.stack import CameraModels
+from brightkitchen.edge.events import ClipRequest, PendingEvent
+from brightkitchen.edge.evidence import EvidenceRing
 from brightkitchen.edge.frames import Frame
-from brightkitchen.edge.ids import new_event_id
 from brightkitchen.edge.queues import DropOldestQueue
 from brightkitchen.edge.rules import Rule, Scene, Trigger
 from brightkitchen.edge.sources import SourceOptions, StreamSource
@@ -28,16 +29,21 @@ from brightkitchen.protocol import CameraHealth, ViolationCode
 
 log = logging.getLogger(__name__)
 
-# (trigger, its evidence, the frame it fired on, the detector that saw it, event id)
-EventSink = Callable[[Trigger, EvidenceFiles, Frame, Detector, str], None]
+EventSink = Callable[[PendingEvent], None]
 
 
-@dataclass
-class CameraModels:
-    """Stateful detectors of one camera (motion, flame), and which violation code each one's labels raise."""
+@dataclass(frozen=True)
+class CameraSetup:
+    """What one camera pipeline works with: its options, rules and models, and the stages around it."""
 
-    detectors: list[Detector] = field(default_factory=list)
-    by_code: dict[ViolationCode, Detector] = field(default_factory=dict)
+    source: SourceOptions
+    tracker: TrackerOptions
+    rules: list[Rule]
+    models: CameraModels
+    ring: EvidenceRing  # its recent evidence frames, held for the event stage (whose options it carries)
+    clock: Clock
+    emit: EventSink  # where each violation found goes (the event stage)
+    schedule: Callable[[CameraPipeline], None]  # asks the analysis pool for a turn once a frame is queued
 
 
 @dataclass
@@ -46,51 +52,36 @@ class CameraStats:
 
     processed: int = 0
     triggers: int = 0
-    events: int = 0
     detect_s: float = 0.0  # pure model inference, wall clock
     detect_cpu_s: float = 0.0  # the same, CPU time of the worker thread (contention does not inflate it)
     process_s: float = 0.0  # detect + track + rules
     decision_latency: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # frame -> rules done
-    event_latency: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))  # frame -> event stored
 
 
 class CameraPipeline:
-    def __init__(
-        self,
-        key: str,
-        url: str,
-        source_opts: SourceOptions,
-        evidence_opts: EvidenceOptions,
-        tracker_opts: TrackerOptions,
-        rules: list[Rule],
-        clock: Clock,
-        submit_evidence: Callable[[EvidenceJob], None],
-        on_event: EventSink,
-        schedule: Callable[[CameraPipeline], None],
-        models: CameraModels | None = None,
-    ) -> None:
-        self.key, self.url, self.clock = key, url, clock
-        self.queue: DropOldestQueue[Frame] = DropOldestQueue(source_opts.queue_size)
-        self.tracker = ByteTracker(tracker_opts)
-        self.rules = rules
-        self.ring = EvidenceRing(evidence_opts, submit_evidence)
+    def __init__(self, key: str, url: str, setup: CameraSetup) -> None:
+        self.key, self.url, self.clock = key, url, setup.clock
+        self.queue: DropOldestQueue[Frame] = DropOldestQueue(setup.source.queue_size)
+        self.tracker = ByteTracker(setup.tracker)
+        self.rules = setup.rules
+        self.models = setup.models
+        self.ring = setup.ring
         self._last: tuple[Frame, Detector] | None = None  # for test alerts
-        self.evidence_opts = evidence_opts
         self.stats = CameraStats()
         self.closed = False
         self.sched_lock = threading.Lock()
         self.scheduled = False
-        self._on_event, self._schedule = on_event, schedule
-        self.models = models or CameraModels()
+        self._emit, self._schedule = setup.emit, setup.schedule
+        evidence = setup.ring.opts
         self.source = StreamSource(
             key,
             url,
-            source_opts,
-            clock,
+            setup.source,
+            setup.clock,
             on_analysis=self._queue_frame,
             on_evidence=self.ring.add,
-            evidence_fps=evidence_opts.fps,
-            evidence_max_width=evidence_opts.max_width,
+            evidence_fps=evidence.fps,
+            evidence_max_width=evidence.max_width,
         )
 
     def start(self) -> None:
@@ -125,11 +116,11 @@ class CameraPipeline:
         if last is None:
             return False
         frame, detector = last
-        self._start_evidence(Trigger(code, frame.t, frame.t, 1.0, None, Detections.empty(), test=True), frame, detector)
+        self._emit_event(Trigger(code, frame.t, frame.t, 1.0, None, Detections.empty(), test=True), frame, detector)
         return True
 
     def process(self, frame: Frame, detector: Detector) -> list[Trigger]:
-        """Detect, track and apply the rules to one frame; start evidence for each trigger."""
+        """Detect, track and apply the rules to one frame; emit a pending event for each trigger."""
         self._last = (frame, detector)
         t0, c0 = time.perf_counter(), time.thread_time()
         dets = Detections.merge([detector.detect(frame.image), *(d.detect(frame.image) for d in self.models.detectors)])
@@ -145,27 +136,28 @@ class CameraPipeline:
         s.decision_latency.append(self.clock.monotonic() - frame.mono)
         for trig in triggers:
             s.triggers += 1
-            self._start_evidence(trig, frame, detector)
+            self._emit_event(trig, frame, detector)
         return triggers
 
-    def _start_evidence(self, trig: Trigger, frame: Frame, detector: Detector) -> None:
-        event_id = new_event_id(trig.at)
-        detector = self.models.by_code.get(trig.code, detector)  # the model whose labels raised it
-        o = self.evidence_opts
-        job = EvidenceJob(
-            event_id=event_id,
-            snapshot=frame.image,
+    def _emit_event(self, trig: Trigger, frame: Frame, detector: Detector) -> None:
+        model = self.models.by_code.get(trig.code, detector)  # the model whose labels raised it
+        o = self.ring.opts
+        pending = PendingEvent(
+            camera_key=self.key,
+            code=trig.code,
+            started_at=trig.started_at,
+            at=trig.at,
+            score=trig.score,
+            track_id=trig.track_id,
             boxes=trig.boxes,
-            start=trig.at - o.pre_s,
-            end=trig.at + o.post_s,
-            on_written=lambda _job, files: self._written(trig, files, frame, detector, event_id),
+            model_name=model.name,
+            model_version=model.version,
+            snapshot=frame.image,
+            clip=ClipRequest(trig.at - o.pre_s, trig.at + o.post_s),
+            frame_mono=frame.mono,
+            test=trig.test,
         )
-        self.ring.attach(job)
-
-    def _written(self, trig: Trigger, files: EvidenceFiles, frame: Frame, detector: Detector, event_id: str) -> None:
-        self._on_event(trig, files, frame, detector, event_id)
-        self.stats.events += 1
-        self.stats.event_latency.append(self.clock.monotonic() - frame.mono)
+        self._emit(pending)
 
     def health(self) -> CameraHealth:
         h = self.source.health()

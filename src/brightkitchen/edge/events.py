@@ -1,17 +1,56 @@
-"""A trigger plus its written evidence becomes a ``ViolationEvent`` (the wire record) and outbox files."""
+"""What a camera found (``PendingEvent``) and, once its evidence is written, the ``ViolationEvent`` (the wire
+record) and outbox files it becomes."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from brightkitchen.edge.clock import to_datetime
 from brightkitchen.edge.detect.base import Detections
 from brightkitchen.edge.evidence import EvidenceFiles
+from brightkitchen.edge.media import Image
 from brightkitchen.edge.outbox import EvidenceFile
-from brightkitchen.edge.rules import Trigger
-from brightkitchen.protocol import Box, EvidenceKind, EvidenceRef, ViolationEvent
+from brightkitchen.protocol import Box, EvidenceKind, EvidenceRef, ViolationCode, ViolationEvent
 
 MAX_BOXES = 200  # the protocol's limit
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """The clip window around a trigger, wall clock; its frames come from the camera's evidence ring."""
+
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, eq=False)
+class PendingEvent:
+    """A violation a camera pipeline found, before its evidence exists. The model that raised it is
+    resolved once, by the camera, when the event is emitted."""
+
+    camera_key: str
+    code: ViolationCode
+    started_at: float  # when the condition began to hold, epoch seconds
+    at: float  # when it had held long enough
+    score: float
+    track_id: int | None
+    boxes: Detections  # drawn on the snapshot and sent with the event
+    model_name: str
+    model_version: str
+    snapshot: Image  # the analysed frame that triggered, full size
+    clip: ClipRequest
+    frame_mono: float  # monotonic decode time of that frame: the frame -> stored latency
+    test: bool = False  # an installer's test alert
+
+    @property
+    def frame_width(self) -> int:
+        return int(self.snapshot.shape[1])
+
+    @property
+    def frame_height(self) -> int:
+        return int(self.snapshot.shape[0])
 
 
 def wire_boxes(dets: Detections, width: int, height: int) -> list[Box]:
@@ -28,31 +67,24 @@ def wire_boxes(dets: Detections, width: int, height: int) -> list[Box]:
 
 
 def build_event(
-    event_id: str,
-    site_code: str,
-    camera_key: str,
-    trigger: Trigger,
-    files: EvidenceFiles,
-    width: int,
-    height: int,
-    model_name: str,
-    model_version: str,
+    event_id: str, site_code: str, pending: PendingEvent, files: EvidenceFiles
 ) -> tuple[ViolationEvent, list[EvidenceFile]]:
+    width, height = pending.frame_width, pending.frame_height
     event = ViolationEvent(
         event_id=event_id,
         site_code=site_code,
-        camera_key=camera_key,
-        code=trigger.code,
-        started_at=to_datetime(trigger.started_at),
-        ended_at=to_datetime(trigger.at),
-        score=float(np.clip(trigger.score, 0.0, 1.0)),
-        boxes=wire_boxes(trigger.boxes, width, height),
-        track_id=trigger.track_id,
-        model_name=model_name[:128],
-        model_version=model_version[:64],
+        camera_key=pending.camera_key,
+        code=pending.code,
+        started_at=to_datetime(pending.started_at),
+        ended_at=to_datetime(pending.at),
+        score=float(np.clip(pending.score, 0.0, 1.0)),
+        boxes=wire_boxes(pending.boxes, width, height),
+        track_id=pending.track_id,
+        model_name=pending.model_name[:128],
+        model_version=pending.model_version[:64],
         frame_width=width,
         frame_height=height,
-        test=trigger.test,
+        test=pending.test,
         evidence=[
             EvidenceRef(
                 kind=EvidenceKind.snapshot,

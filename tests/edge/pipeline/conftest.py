@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from tests.edge.pipeline.media_fixtures import make_video
 from tests.edge.pipeline.receiver import Receiver, free_port
 from tests.edge.pipeline.rtsp_relay import RtspRelay
@@ -45,7 +45,7 @@ def dets(*rows: Row, track_ids: list[int] | None = None) -> Detections:
     )
 
 
-class ScriptedDetector:
+class ScriptedDetector(SingleModel):
     """A detector that returns whatever ``script(frame)`` says: pipeline tests without model noise."""
 
     name = "scripted"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from brightkitchen.edge.detect.base import Detections
-from brightkitchen.edge.events import build_event
+from brightkitchen.edge.events import ClipRequest, PendingEvent, build_event
 from brightkitchen.edge.evidence import EvidenceJob, EvidenceOptions, EvidenceWriter
 from brightkitchen.edge.outbox import Outbox
-from brightkitchen.edge.rules import Trigger
 from brightkitchen.protocol import ViolationCode
 from tests.edge.pipeline.media_fixtures import dataset_images, letterbox
 
@@ -24,8 +23,10 @@ def add_event(outbox: Outbox, event_id: str, t: float = T0, width: int = 320) ->
     writer = EvidenceWriter(outbox.root, EvidenceOptions(fps=2))
     job = EvidenceJob(event_id, img, boxes, t - 1, t + 1, lambda j, f: None, frames=[(t - 1, img), (t, img)])
     files = writer.render(job)
-    trig = Trigger(ViolationCode.no_mask, t - 3, t, 0.8, 1, boxes)
-    event, paths = build_event(event_id, "SITE-1", "cam-1", trig, files, img.shape[1], img.shape[0], "test", "1")
+    pending = PendingEvent(
+        "cam-1", ViolationCode.no_mask, t - 3, t, 0.8, 1, boxes, "test", "1", img, ClipRequest(t - 1, t + 1), t
+    )
+    event, paths = build_event(event_id, "SITE-1", pending, files)
     return outbox.add(event, paths, t)
 
 

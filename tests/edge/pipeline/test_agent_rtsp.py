@@ -90,7 +90,7 @@ def test_real_detector_stack_on_a_real_stream(
     tmp_path: Path, receiver: Receiver, rtsp_cameras: Callable[[], RtspCamera]
 ) -> None:
     """The detector engineer's stack, models from ../shared/models, on the RTSP stream of real faces."""
-    from brightkitchen.edge.detectors import stack_factory
+    from brightkitchen.edge.detect.stack import stack_factory
 
     models = REPO_ROOT / ".." / "shared" / "models"
     if not (models / "yunet").is_dir():

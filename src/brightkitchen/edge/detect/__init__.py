@@ -1,5 +1,5 @@
 """Detectors, one file per backend, each with its own config model. All return ``Detections``."""
 
-from brightkitchen.edge.detect.base import Detections, Detector
+from brightkitchen.edge.detect.base import Detections, Detector, SingleModel
 
-__all__ = ["Detections", "Detector"]
+__all__ = ["Detections", "Detector", "SingleModel"]

@@ -7,11 +7,14 @@ stable detection labels: ``person``, ``face``, ``face_mask``, ``face_no_mask``, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from brightkitchen.protocol.codes import ViolationCode
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,35 @@ class Detections:
 
 
 class Detector(Protocol):
-    """A loaded model. ``name`` and ``version`` travel with every event it causes."""
+    """A loaded model, or a stack of them, that runs on whole frames.
+
+    ``name`` and ``version`` travel with every event it causes; ``versions`` names every model inside it
+    (heartbeats report them); ``label_codes`` maps labels of operator-supplied models to the violation each
+    raises (the agent builds a generic rule for each).
+    """
 
     name: str
     version: str
 
+    @property
+    def label_codes(self) -> Mapping[str, ViolationCode]: ...
+
+    @property
+    def versions(self) -> Mapping[str, str]: ...
+
     def detect(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections: ...
+
+
+class SingleModel:
+    """Base of a detector that is one model: it names only itself and raises no code by label."""
+
+    name: str
+    version: str
+
+    @property
+    def label_codes(self) -> Mapping[str, ViolationCode]:
+        return {}
+
+    @property
+    def versions(self) -> Mapping[str, str]:
+        return {self.name: self.version}

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from brightkitchen.edge.detect.files import cpu_net, model_file
 from brightkitchen.edge.detect.masks import mask_detections
 from brightkitchen.edge.geometry import clip
@@ -65,7 +65,7 @@ def decode_aizoo(deltas: npt.NDArray[np.float32], anchors: npt.NDArray[np.float3
     return np.column_stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]).astype(np.float32)
 
 
-class AizooMaskDetector:
+class AizooMaskDetector(SingleModel):
     def __init__(self, config: AizooConfig, net: cv2.dnn.Net) -> None:
         self.config = config
         self.name = "aizoo-facemask"

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from brightkitchen.edge.detect.files import model_file, ort_session
 from brightkitchen.edge.detect.masks import mask_detections
 from brightkitchen.edge.geometry import clip
@@ -33,7 +33,7 @@ class UlfdConfig(BaseModel):
     num_threads: int = Field(1, ge=0)  # onnxruntime intra-op threads; 0 = onnxruntime decides
 
 
-class UlfdMaskDetector:
+class UlfdMaskDetector(SingleModel):
     def __init__(self, config: UlfdConfig, session: ort.InferenceSession) -> None:
         self.config = config
         self.name = "ulfd-masked-face"

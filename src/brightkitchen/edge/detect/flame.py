@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 
 
 class FlameConfig(BaseModel):
@@ -49,7 +49,7 @@ def flame_colour(frame_bgr: npt.NDArray[np.uint8], red_min: int, chroma_gap: int
     return np.asarray(ycc_rule & rgb_rule, dtype=np.bool_)
 
 
-class FlameDetector:
+class FlameDetector(SingleModel):
     def __init__(self, config: FlameConfig) -> None:
         self.config = config
         self.name = "flame-colour-flicker"

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class HaarConfig(BaseModel):
     downscale_above: int = Field(640, ge=0)  # and big ones shrunk: a cascade costs ~1 s a 720p frame
 
 
-class HaarFaceDetector:
+class HaarFaceDetector(SingleModel):
     def __init__(self, config: HaarConfig, cascade: cv2.CascadeClassifier) -> None:
         self.config = config
         self.name = "haar-fallback"

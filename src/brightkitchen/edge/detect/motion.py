@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 
 
 class MotionConfig(BaseModel):
@@ -27,7 +27,7 @@ class MotionConfig(BaseModel):
     process_width: int = Field(320, ge=32)  # analysed at this width: cheaper and less noisy
 
 
-class MotionDetector:
+class MotionDetector(SingleModel):
     def __init__(self, config: MotionConfig) -> None:
         self.config = config
         self.name = "motion-mog2"

@@ -20,6 +20,7 @@ The card (YAML or JSON) says what the model is::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -30,7 +31,7 @@ import onnxruntime as ort
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from brightkitchen.edge.detect.files import ort_session
 from brightkitchen.edge.geometry import batched_nms, clip, cxcywh_to_xyxy
 from brightkitchen.protocol.codes import ViolationCode
@@ -126,7 +127,7 @@ def decode_yolo(
     return cxcywh_to_xyxy(rows[keep, :4]), scores[keep].astype(np.float32), class_ids[keep].astype(np.int64)
 
 
-class OnnxYoloDetector:
+class OnnxYoloDetector(SingleModel):
     def __init__(self, card: ModelCard, session: ort.InferenceSession) -> None:
         self.card = card
         self.name = card.name
@@ -141,6 +142,10 @@ class OnnxYoloDetector:
         if not model.is_file():
             raise FileNotFoundError(f"model file {card.file} named by card {Path(card_path).name} is missing")
         return cls(card, ort_session(model, card.num_threads))
+
+    @property
+    def label_codes(self) -> Mapping[str, ViolationCode]:
+        return self.card.violations  # the card says which of its labels raise which violation
 
     def detect(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections:
         h, w = frame_bgr.shape[:2]

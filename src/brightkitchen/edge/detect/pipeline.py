@@ -68,7 +68,7 @@ class DetectorStack:
     @classmethod
     def build(cls, config: StackConfig, models_dir: Path) -> DetectorStack:
         cards = [OnnxYoloDetector.load(path) for path in config.model_cards]
-        label_codes = {label: code for card in cards for label, code in card.card.violations.items()}
+        label_codes = {label: code for card in cards for label, code in card.label_codes.items()}
         present = [(Path(models_dir) / folder / name).is_file() for folder, name in config.required_files()]
         if not any(present):
             haar = HaarFaceDetector.load(config.haar)

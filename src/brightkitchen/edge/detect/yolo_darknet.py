@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from brightkitchen.edge.detect.files import cpu_net, model_file
 from brightkitchen.edge.geometry import clip, cxcywh_to_xyxy, nms
 
@@ -45,7 +45,7 @@ class YoloDarknetConfig(BaseModel):
         )
 
 
-class YoloDarknetDetector:
+class YoloDarknetDetector(SingleModel):
     def __init__(self, config: YoloDarknetConfig, net: cv2.dnn.Net) -> None:
         self.config = config
         self.name = config.folder

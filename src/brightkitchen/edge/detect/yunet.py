@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, SingleModel
 from brightkitchen.edge.detect.files import model_file
 from brightkitchen.edge.geometry import clip
 
@@ -28,7 +28,7 @@ class YuNetConfig(BaseModel):
     max_width: int = Field(640, ge=0)
 
 
-class YuNetDetector:
+class YuNetDetector(SingleModel):
     def __init__(self, config: YuNetConfig, detector: cv2.FaceDetectorYN) -> None:
         self.config = config
         self.name = "yunet"

@@ -1,4 +1,4 @@
-"""The detectors the agent runs, built from the detector engineer's backends.
+"""The detectors the agent runs, built from the backends in this package.
 
 Two kinds: the shared stack (people, phones, masks, supplied models), stateless, one instance per
 analysis worker; and per-camera detectors that keep state between frames (motion's background model,
@@ -8,14 +8,14 @@ flame's flicker history), one set per camera, built only where a rule will read 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from brightkitchen.edge.camera import CameraModels
 from brightkitchen.edge.config import EdgeCamera, EdgeConfig
-from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.base import Detections, Detector
 from brightkitchen.edge.detect.flame import FlameDetector
 from brightkitchen.edge.detect.motion import MotionDetector
 from brightkitchen.edge.detect.pipeline import DetectorStack
@@ -23,16 +23,32 @@ from brightkitchen.edge.rules import default_rules
 from brightkitchen.protocol import ViolationCode
 
 
+@dataclass
+class CameraModels:
+    """Stateful detectors of one camera (motion, flame), and which violation code each one's labels raise."""
+
+    detectors: list[Detector] = field(default_factory=list)
+    by_code: dict[ViolationCode, Detector] = field(default_factory=dict)
+
+
 class StackDetector:
     """The detector stack as one ``Detector``: name and version name every model in it."""
 
     def __init__(self, stack: DetectorStack) -> None:
         self.stack = stack
-        self.label_codes = stack.label_codes  # supplied models' label -> code: generic rules for each
-        self.versions = stack.versions()
-        self.name = "+".join(self.versions)[:128]
-        joined = ",".join(f"{k}={v}" for k, v in self.versions.items())
+        self._label_codes = dict(stack.label_codes)  # supplied models' label -> code: generic rules for each
+        self._versions = stack.versions()
+        self.name = "+".join(self._versions)[:128]
+        joined = ",".join(f"{k}={v}" for k, v in self._versions.items())
         self.version = joined if len(joined) <= 64 else hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+    @property
+    def label_codes(self) -> Mapping[str, ViolationCode]:
+        return self._label_codes
+
+    @property
+    def versions(self) -> Mapping[str, str]:
+        return self._versions
 
     def detect(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections:
         return self.stack.run(frame_bgr)
