@@ -3,7 +3,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 
 import type { Role } from './api/types'
-import { hasRole, homeFor, isExpired, session, signOut } from './session'
+import { homeFor, MANAGER_ROLES, REGION_ROLES, SCHOOL_ROLES } from './lib/roles'
+import { hasRole, isExpired, session, signOut } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -13,10 +14,6 @@ declare module 'vue-router' {
     roles?: readonly Role[]
   }
 }
-
-const SCHOOL: readonly Role[] = ['school_admin', 'school_staff']
-const REGION: readonly Role[] = ['admin', 'regulator']
-const MANAGERS: readonly Role[] = ['admin', 'regulator', 'school_admin']
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
@@ -36,7 +33,7 @@ const routes: RouteRecordRaw[] = [
         path: 'today',
         name: 'today',
         component: () => import('./views/school/TodayView.vue'),
-        meta: { roles: SCHOOL },
+        meta: { roles: SCHOOL_ROLES },
       },
       { path: 'alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
       {
@@ -50,38 +47,38 @@ const routes: RouteRecordRaw[] = [
         path: 'concerns',
         name: 'concerns',
         component: () => import('./views/ConcernsView.vue'),
-        meta: { roles: MANAGERS },
+        meta: { roles: MANAGER_ROLES },
       },
       {
         path: 'overview',
         name: 'overview',
         component: () => import('./views/regulator/OverviewView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'sites',
         name: 'sites',
         component: () => import('./views/regulator/SitesView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'sites/:id(\\d+)',
         name: 'site',
         component: () => import('./views/regulator/SiteView.vue'),
         props: (r) => ({ id: Number(r.params.id) }),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'ranking',
         name: 'ranking',
         component: () => import('./views/regulator/RankingView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'rollout',
         name: 'rollout',
         component: () => import('./views/rollout/RolloutView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         // Open to every signed-in person: the API scopes it, so another school's site shows "not found".
@@ -95,26 +92,26 @@ const routes: RouteRecordRaw[] = [
         name: 'acceptance',
         component: () => import('./views/rollout/ChecklistView.vue'),
         props: () => ({ id: session.user?.site_id ?? 0 }),
-        meta: { roles: SCHOOL },
+        meta: { roles: SCHOOL_ROLES },
       },
       {
         path: 'bulletins',
         name: 'bulletins',
         component: () => import('./views/bulletins/BulletinsView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'bulletins/:id(\\d+)',
         name: 'bulletin',
         component: () => import('./views/bulletins/BulletinView.vue'),
         props: (r) => ({ id: Number(r.params.id) }),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       {
         path: 'reports',
         name: 'reports',
         component: () => import('./views/ReportsView.vue'),
-        meta: { roles: REGION },
+        meta: { roles: REGION_ROLES },
       },
       { path: 'help', name: 'help', component: () => import('./views/HelpView.vue') },
       { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
@@ -137,7 +134,7 @@ router.beforeEach((to) => {
     return { name: 'login', query: { reason: 'expired', next: to.fullPath } }
   }
   if (!session.token) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
-  if (to.meta.roles && !hasRole(...to.meta.roles)) return { name: 'forbidden' }
+  if (to.meta.roles && !hasRole(to.meta.roles)) return { name: 'forbidden' }
   return true
 })
 

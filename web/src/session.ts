@@ -3,7 +3,7 @@
 import { computed, reactive } from 'vue'
 
 import type { Role, Token, User } from './api/types'
-import { REGION_ROLES, SITE_ROLES } from './api/types'
+import { inGroup, REGION_ROLES } from './lib/roles'
 
 const KEY = 'bk.session'
 
@@ -54,15 +54,9 @@ export function isExpired(now: number = Date.now()): boolean {
   return session.expiresAt !== null && Date.parse(session.expiresAt) <= now
 }
 
-export function hasRole(...roles: readonly Role[]): boolean {
-  return session.user !== null && roles.includes(session.user.role)
+/** Whether the signed-in person's role is in `group` (one of lib/roles' groups). */
+export function hasRole(group: readonly Role[]): boolean {
+  return inGroup(session.user?.role, group)
 }
 
-export const isSchool = computed(() => hasRole(...SITE_ROLES))
-export const isRegion = computed(() => hasRole(...REGION_ROLES))
-export const canManage = computed(() => hasRole('admin', 'regulator', 'school_admin'))
-
-/** Where a person lands after signing in. */
-export function homeFor(role: Role | undefined): string {
-  return role === 'school_admin' || role === 'school_staff' ? '/today' : '/overview'
-}
+export const isRegion = computed(() => hasRole(REGION_ROLES))

@@ -27,9 +27,6 @@ export interface Page<T> {
 export const ALERT_STATES = ['new', 'pushed', 'rectifying', 'submitted', 'closed', 'false_positive'] as const
 export type AlertState = (typeof ALERT_STATES)[number]
 
-export const SITE_ROLES: readonly Role[] = ['school_admin', 'school_staff']
-export const REGION_ROLES: readonly Role[] = ['admin', 'regulator']
-
 // ---- alerts and statistics
 
 export type Alert = S['AlertPublic']

@@ -1,17 +1,24 @@
 /** A paginated list from the API: rows, total, page, loading and the error of the last load. */
 
-import { ref, shallowRef, type Ref } from 'vue'
+import { computed, ref, shallowRef, type Ref } from 'vue'
 
 import type { Page } from '@/api/types'
 
-export interface Paged<T> {
-  rows: Ref<T[]>
-  total: Ref<number>
+/** What a pager shows and moves: the page, its size and how many rows there are in all. */
+export interface Pager {
   page: Ref<number>
   size: Ref<number>
+  total: Readonly<Ref<number>>
+}
+
+export interface Paged<T> extends Pager {
+  rows: Ref<T[]>
+  total: Ref<number>
   loading: Ref<boolean>
   error: Ref<unknown>
   load: () => Promise<void>
+  /** goes back to the first page and loads it: for a new search or filter */
+  reload: () => Promise<void>
   /** reads the current page again without the loading state; a failure keeps the rows shown */
   refresh: () => Promise<void>
 }
@@ -41,6 +48,11 @@ export function usePaged<T>(fetchPage: (page: number, size: number) => Promise<P
     }
   }
 
+  function reload(): Promise<void> {
+    page.value = 1
+    return load()
+  }
+
   async function refresh(): Promise<void> {
     if (loading.value) return // a load is on its way; it is fresher than this would be
     const mine = ++seq
@@ -55,5 +67,14 @@ export function usePaged<T>(fetchPage: (page: number, size: number) => Promise<P
     }
   }
 
-  return { rows, total, page, size: pageSize, loading, error, load, refresh }
+  return { rows, total, page, size: pageSize, loading, error, load, reload, refresh }
+}
+
+/** Pages through rows already in hand (the whole list was read at once): the pager and the rows of its page. */
+export function useSlice<T>(all: Readonly<Ref<readonly T[]>>, size = 20): Pager & { rows: Readonly<Ref<T[]>> } {
+  const page = ref(1)
+  const pageSize = ref(size)
+  const total = computed(() => all.value.length)
+  const rows = computed(() => all.value.slice((page.value - 1) * pageSize.value, page.value * pageSize.value))
+  return { page, size: pageSize, total, rows }
 }

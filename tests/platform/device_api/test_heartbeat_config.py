@@ -16,7 +16,7 @@ from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.sites.models import Camera
 from tests import factories as f
-from tests.platform.alerts import support as s
+from tests import support as s
 
 
 def beat(cameras: list[dict[str, Any]] | None = None, version: str = "1.2.3") -> dict[str, Any]:

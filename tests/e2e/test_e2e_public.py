@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.public import service
 from tests import factories as f
-from tests.web.conftest import PHONE, fill, heartbeat, login, shot, upload_violation
+from tests.e2e.conftest import PHONE, fill, heartbeat, login, shot, upload_violation
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect

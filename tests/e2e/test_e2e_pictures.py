@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests import factories as f
-from tests.platform.alerts import support
-from tests.web.conftest import PHONE, heartbeat, login, shot, upload_picture
+from tests import support
+from tests.e2e.conftest import PHONE, heartbeat, login, shot, upload_picture
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect

@@ -12,8 +12,8 @@ import pytest
 
 from brightkitchen.platform.context import PlatformContext
 from tests import factories as f
-from tests.web import evidence
-from tests.web.conftest import fill, heartbeat, login, push_new_alerts, shot, upload_violation
+from tests.e2e import evidence
+from tests.e2e.conftest import fill, heartbeat, login, push_new_alerts, shot, upload_violation
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect

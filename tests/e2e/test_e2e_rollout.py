@@ -17,9 +17,9 @@ from brightkitchen.platform.bulletin.service import produce
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.alerts import support
-from tests.web import evidence
-from tests.web.conftest import fill, login, shot
+from tests import support
+from tests.e2e import evidence
+from tests.e2e.conftest import fill, login, shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect

@@ -11,7 +11,7 @@ from typing import Any
 from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+WEB = Path(__file__).resolve().parents[3] / "web"
 REF = re.compile(r'"\$ref": "(#/components/schemas/\w+)"')
 CALL = re.compile(r"http\.(get|post|postForm)<[^(]*?>\(\s*[`'](/[^`']*)[`']")
 

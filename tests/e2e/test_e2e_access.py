@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.users.models import AccessToken
 from tests import factories as f
-from tests.web.conftest import fill, login, shot, upload_violation
+from tests.e2e.conftest import fill, login, shot, upload_violation
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect

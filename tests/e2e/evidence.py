@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from brightkitchen.demo.media import NoSampleImages, encode_jpeg, labelled_images, write_mp4
-from tests.platform.alerts import support
+from tests import support
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from brightkitchen.platform.notify.models import Notification
 from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.users.models import Role
 from tests import factories as f
-from tests.platform.rollout import support as s
+from tests.support import rollout as s
 
 # 2026-11-23 08:00 in Asia/Shanghai, the default bulletin time.
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.rollout.clock import get_now
+from brightkitchen.platform.deps import get_now
 from brightkitchen.platform.rollout.models import (
     Acceptance,
     AlertTestRequest,

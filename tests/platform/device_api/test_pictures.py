@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.alerts import support as s
+from tests import support as s
 
 
 def put_picture(client: TestClient, key: str, camera_key: str, data: bytes, ctype: str = "image/jpeg"):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.alerts import support as s
+from tests import support as s
 
 URL = "/api/v1/device/events"
 

@@ -19,8 +19,8 @@ from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.webui import STATIC_DIR
 from tests import factories as f
-from tests.platform.alerts import support
-from tests.web import evidence
+from tests import support
+from tests.e2e import evidence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"

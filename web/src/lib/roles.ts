@@ -1,0 +1,29 @@
+/** The groups of roles the app decides by (who may open a page, whose menu shows what), kept in one place. */
+
+import type { Role } from '@/api/types'
+
+/** a school's own people: its site only */
+export const SCHOOL_ROLES: readonly Role[] = ['school_admin', 'school_staff']
+/** people over a region: all the sites in it */
+export const REGION_ROLES: readonly Role[] = ['admin', 'regulator']
+/** people who read the public's concerns */
+export const MANAGER_ROLES: readonly Role[] = ['admin', 'regulator', 'school_admin']
+/** people who sign a site's acceptance on the spot: a regulator's signature, not an admin's */
+export const INSPECTOR_ROLES: readonly Role[] = ['regulator']
+
+export const inGroup = (role: Role | null | undefined, group: readonly Role[]): boolean =>
+  role !== null && role !== undefined && group.includes(role)
+
+const REGION_NAV = ['overview', 'alerts', 'sites', 'rollout', 'bulletins', 'reports', 'ranking', 'cameras', 'concerns']
+const SCHOOL_NAV = ['today', 'alerts', 'cameras', 'acceptance']
+
+/** The names of the menu's pages (route names, and `nav.*` texts) for a role. */
+export function navFor(role: Role | null | undefined): readonly string[] {
+  if (inGroup(role, REGION_ROLES)) return REGION_NAV
+  return inGroup(role, MANAGER_ROLES) ? [...SCHOOL_NAV, 'concerns'] : SCHOOL_NAV
+}
+
+/** Where a person lands after signing in. */
+export function homeFor(role: Role | null | undefined): string {
+  return inGroup(role, SCHOOL_ROLES) ? '/today' : '/overview'
+}
