@@ -1,0 +1,95 @@
+"""Fixtures for the video tests: a real RTSP camera (ffmpeg encoding a test pattern, published through the
+RTSP relay), the PyAV checks every segment must pass, and a real HTTP platform for the video endpoints."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import av
+import pytest
+
+from tests.edge.pipeline.receiver import free_port
+from tests.edge.pipeline.rtsp_relay import RtspRelay
+from tests.edge.video.video_receiver import VideoReceiver
+
+FFMPEG = shutil.which("ffmpeg")
+needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed: no RTSP camera to test against")
+
+
+def ffmpeg_has_encoder(name: str) -> bool:
+    if FFMPEG is None:
+        return False
+    out = subprocess.run([FFMPEG, "-hide_banner", "-encoders"], capture_output=True, text=True, check=False).stdout
+    return any(line.split()[1:2] == [name] for line in out.splitlines() if line.strip())
+
+
+class PatternCamera:
+    """ffmpeg encoding ``testsrc`` at 25 fps with a key frame every ``gop`` frames, published over RTSP."""
+
+    def __init__(self, port: int | None = None, encoder: str = "libx264", gop: int = 25) -> None:
+        self.port, self.encoder, self.gop = port or free_port(), encoder, gop
+        self.relay: RtspRelay | None = None
+        self.ffmpeg: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"rtsp://127.0.0.1:{self.port}/cam"
+
+    def start(self) -> PatternCamera:
+        if self.relay is None:
+            self.relay = RtspRelay(self.port).start()
+        assert FFMPEG is not None
+        cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"]
+        cmd += ["-i", "testsrc=size=640x360:rate=25", "-r", "25", "-pix_fmt", "yuv420p"]
+        cmd += ["-c:v", self.encoder, "-g", str(self.gop), "-preset", "ultrafast", "-tune", "zerolatency"]
+        if self.encoder == "libx265":
+            cmd += ["-x265-params", f"keyint={self.gop}:min-keyint={self.gop}:log-level=error"]
+        cmd += ["-f", "rtsp", "-rtsp_transport", "tcp", self.url]
+        self.ffmpeg = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        return self
+
+    def kill_ffmpeg(self) -> None:
+        if self.ffmpeg is not None:
+            self.ffmpeg.kill()
+            self.ffmpeg.wait(10)
+            self.ffmpeg = None
+
+    def stop(self) -> None:
+        self.kill_ffmpeg()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+
+
+@pytest.fixture
+def camera() -> Iterator[PatternCamera]:
+    cam = PatternCamera().start()
+    yield cam
+    cam.stop()
+
+
+@pytest.fixture
+def platform() -> Iterator[VideoReceiver]:
+    r = VideoReceiver().start()
+    yield r
+    r.stop()
+
+
+def decode_first_frame(data: bytes) -> tuple[str, bool, float]:
+    """Open a segment on its own with PyAV and decode its first frame: (codec, key frame, frame time)."""
+    with av.open(io.BytesIO(data), format="mpegts") as c:
+        stream = c.streams.video[0]
+        frame = next(c.decode(stream))
+        return stream.codec_context.name, bool(frame.key_frame), float(frame.time or 0.0)
+
+
+def segment_keyframe_first(data: bytes) -> bool:
+    """The first video packet of the segment is a key frame (demuxed, not decoded)."""
+    with av.open(io.BytesIO(data), format="mpegts") as c:
+        for packet in c.demux(c.streams.video[0]):
+            if packet.size:
+                return bool(packet.is_keyframe)
+    return False
