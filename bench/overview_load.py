@@ -33,11 +33,11 @@ from sqlalchemy import insert
 
 from brightkitchen.platform import migrate
 from brightkitchen.platform.alerts.models import Alert, AlertState
-from brightkitchen.platform.auth.security import hash_password
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.regions.models import RegionKind
 from brightkitchen.platform.regions.service import add_region
+from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.users.models import Role, User

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, AlertAudit
-from brightkitchen.platform.auth.security import USER_TOKEN_PREFIX, hash_password, new_token, token_digest
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
 from brightkitchen.platform.notify.models import NotifyChannel
 from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.regions.service import add_region
+from brightkitchen.platform.security import USER_TOKEN_PREFIX, hash_password, new_token, token_digest
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import AccessToken, Role, User
 

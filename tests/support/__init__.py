@@ -1,5 +1,5 @@
-"""Helpers shared by the alert, ingest, notify, jobs, storage and stats tests: real evidence bytes,
-events as the edge sends them, and a real uvicorn server in a thread."""
+"""Helpers shared by the test suite: the suite's settings, real evidence bytes (JPEG, PNG, H.264 MP4),
+events and device requests as the edge sends them, and a real uvicorn server in a thread."""
 
 from __future__ import annotations
 

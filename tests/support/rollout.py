@@ -1,5 +1,6 @@
-"""Helpers for the roll-out, bulletin and report tests: real image bytes, device requests as the edge sends
-them, a movable clock for the API, and sites put straight into a given roll-out state."""
+"""Helpers for the roll-out, bulletin and report tests: device requests as the edge sends them, a movable
+clock for the API, and sites put straight into a given roll-out state. The shared helpers (settings, real
+image bytes, device headers) come from ``tests.support`` and are re-exported here for these tests."""
 
 from __future__ import annotations
 
@@ -9,12 +10,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -27,48 +24,14 @@ from brightkitchen.platform.rollout.models import (
     SiteRollout,
     Training,
 )
-from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import Role
 from tests import factories as f
+from tests.support import device_headers, jpeg_bytes, make_settings, png_bytes
+
+__all__ = ["device_headers", "jpeg_bytes", "make_settings", "png_bytes"]
 
 REQUIRED = ("storage", "prep", "cooking", "washing")
-
-
-def make_settings(url: str, tmp_path: Path, **kw: Any) -> Settings:
-    """Jobs loop off (tests drive time themselves); a generous device rate limit."""
-    base: dict[str, Any] = {
-        "database_url": url,
-        "data_dir": tmp_path / "data",
-        "secret_key": "test-secret",
-        "jobs_enabled": False,
-        "device_rate_per_s": 1000.0,
-        "device_rate_burst": 1000,
-    }
-    return Settings(**{**base, **kw})
-
-
-def _image(width: int, height: int) -> np.ndarray:
-    y, x = np.mgrid[0:height, 0:width]
-    return np.stack([x * 255 // width, y * 255 // height, np.full_like(x, 90)], axis=-1).astype(np.uint8)
-
-
-@cache
-def jpeg_bytes(width: int = 160, height: int = 120) -> bytes:
-    ok, buf = cv2.imencode(".jpg", _image(width, height))
-    assert ok
-    return buf.tobytes()
-
-
-@cache
-def png_bytes() -> bytes:
-    ok, buf = cv2.imencode(".png", _image(64, 48))
-    assert ok
-    return buf.tobytes()
-
-
-def device_headers(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def heartbeat(camera_keys: list[str], status: str = "online") -> dict[str, Any]:

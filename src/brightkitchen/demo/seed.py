@@ -8,11 +8,11 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import hash_password
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.devices.service import issue_key
 from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.regions.service import add_region
+from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import Role, User
 
@@ -72,6 +72,9 @@ def seed(session: Session) -> DemoWorld:
             work_start=time(0, 0),
             work_end=time(23, 59),
             public_page=True,
+            # The demo shows its public live view whenever it runs (equal times: all day).
+            public_video_from=time(0, 0),
+            public_video_until=time(0, 0),
         ),
         Site(
             code="DEMO-002",

@@ -32,6 +32,7 @@ from brightkitchen.edge.platform_client import PlatformClient
 from brightkitchen.edge.remote_config import RemoteConfig
 from brightkitchen.edge.rules import WorkingSchedule, build_rules
 from brightkitchen.edge.uploader import Uploader
+from brightkitchen.edge.video import VideoCamera, VideoService, VideoUplink
 from brightkitchen.edge.workers import AnalysisPool
 from brightkitchen.protocol import Heartbeat, ViolationCode
 
@@ -68,8 +69,15 @@ class Agent:
                 self.remote = RemoteConfig(self.client, data / "device_config.json")
                 if self.remote.config is not None:
                     self.config = config.with_device_config(self.remote.config)
-        quota = config.disk_quota_mb * 1024 * 1024
+        quota = config.quota_bytes()
         self.events = EventStage(self.outbox, config.evidence, self.clock, self.config.site_code, quota, self.uploader)
+        # Recording, live view and playback share the disk quota with evidence: recordings give way first.
+        uplink = None
+        if config.platform.url:
+            uplink = VideoUplink(config.platform.url, config.platform.key() or "", config.platform.timeout_s)
+        self.video = VideoService(
+            data, self._video_cameras(self.config), uplink, quota, self._evidence_bytes, self.clock, config.video
+        )
         self.cameras: dict[str, CameraPipeline] = {}
         self._camera_configs: dict[str, tuple[object, ...]] = {}
         self.pool: AnalysisPool | None = None
@@ -95,6 +103,7 @@ class Agent:
         if self.uploader:
             self.uploader.start()
         self.apply(self.config)
+        self.video.start()
         self._housekeeper.start()
         if self.client:
             self.heartbeats = HeartbeatLoop(
@@ -127,6 +136,7 @@ class Agent:
         self.events.stop(timeout)  # cuts post-rolls short rather than lose events, writes and stores them
         if self.uploader:
             self.uploader.stop(timeout)
+        self.video.stop(min(timeout, 5.0))
         self._housekeeper.join(timeout)
         if self.client:
             self.client.close()
@@ -151,6 +161,11 @@ class Agent:
                     self.cameras[key] = self._make_camera(config, cam_cfg, schedule)
                     self._camera_configs[key] = self._fingerprint(config, cam_cfg)
                     self.cameras[key].start()
+        self.video.update_cameras(self._video_cameras(config))
+
+    @staticmethod
+    def _video_cameras(config: EdgeConfig) -> list[VideoCamera]:
+        return [VideoCamera.from_config(c, config.source_for(c)) for c in config.cameras]
 
     @staticmethod
     def _fingerprint(config: EdgeConfig, cam: EdgeCamera) -> tuple[object, ...]:
@@ -252,12 +267,18 @@ class Agent:
         first = self._first_detector()
         return dict(first.versions) if first else {}
 
+    def _evidence_bytes(self) -> int:
+        """What the outbox holds on disk: never deleted to make room for recordings."""
+        return self.outbox.evidence_bytes() + _size(self.outbox.db_path)
+
     def heartbeat(self) -> Heartbeat:
         with self._lock:
-            cameras = [c.health() for c in self.cameras.values()]
+            cameras = [
+                c.health().model_copy(update={"recording": self.video.health(c.key)}) for c in self.cameras.values()
+            ]
         counts = self.outbox.counts()
-        quota = self.config.disk_quota_mb * 1024 * 1024
-        used = self.outbox.evidence_bytes() + _size(self.outbox.db_path)
+        quota = self.config.quota_bytes()
+        used = self._evidence_bytes() + self.video.recordings_bytes()
         fields: dict[str, object] = {
             "sent_at": to_datetime(self.clock.now()),
             "software_version": __version__,

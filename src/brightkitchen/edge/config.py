@@ -8,6 +8,7 @@ fetch_config``); see ``remote_config``.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,7 @@ from brightkitchen.edge.evidence import EvidenceOptions
 from brightkitchen.edge.sources.base import SourceOptions
 from brightkitchen.edge.track import TrackerOptions
 from brightkitchen.edge.uploader import UploaderOptions
+from brightkitchen.edge.video.config import VideoOptions
 from brightkitchen.protocol import CameraConfig, DeviceConfig
 from brightkitchen.protocol.v1 import WorkingHours
 
@@ -63,7 +65,12 @@ class EdgeConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     working_hours: WorkingHours = WorkingHours()
     data_dir: Path = Path("edge-data")
-    disk_quota_mb: int = Field(default=4096, ge=0, description="evidence on disk; 0: no quota")
+    disk_quota_mb: int | None = Field(
+        default=None,
+        ge=0,
+        description="evidence and recordings on disk together (recordings give way first); "
+        "unset: 90 % of the data disk; 0: no quota",
+    )
     heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
     analysis_workers: int = Field(default=0, ge=0, le=64, description="detector threads; 0: one per CPU core")
     rule_gap_s: float = Field(default=3.0, gt=0, le=60, description="a detection missing this long ends a streak")
@@ -76,6 +83,7 @@ class EdgeConfig(BaseModel):
     evidence: EvidenceOptions = EvidenceOptions()
     tracker: TrackerOptions = TrackerOptions()
     uploader: UploaderOptions = UploaderOptions()
+    video: VideoOptions = VideoOptions()
     cameras: list[EdgeCamera] = Field(default_factory=list, max_length=256)
 
     @field_validator("timezone")
@@ -94,6 +102,15 @@ class EdgeConfig(BaseModel):
         if dupes:
             raise ValueError(f"camera keys must be unique: {', '.join(dupes)}")
         return self
+
+    def quota_bytes(self) -> int:
+        """The disk quota in bytes (0: none); unset means 90 % of the disk that holds ``data_dir``."""
+        if self.disk_quota_mb is not None:
+            return self.disk_quota_mb * 1024 * 1024
+        folder = self.data_dir
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return int(shutil.disk_usage(folder).total * 0.9)
 
     def source_for(self, camera: EdgeCamera) -> SourceOptions:
         return camera.source or self.source

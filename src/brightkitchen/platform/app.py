@@ -11,12 +11,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from brightkitchen import __version__
 from brightkitchen.platform.alerts.policies import router as policies_router
 from brightkitchen.platform.alerts.views import router as alerts_router
+from brightkitchen.platform.auth.principals import authenticate_token
 from brightkitchen.platform.auth.views import router as auth_router
 from brightkitchen.platform.bulletin.views import router as bulletin_router
 from brightkitchen.platform.context import PlatformContext
+from brightkitchen.platform.device_api import router as device_router
 from brightkitchen.platform.devices.views import router as devices_router
 from brightkitchen.platform.help.views import router as help_router
-from brightkitchen.platform.ingest.views import router as ingest_router
 from brightkitchen.platform.jobs.runner import JobLoop
 from brightkitchen.platform.notify.views import router as notify_router
 from brightkitchen.platform.problems import install_problem_handlers
@@ -29,6 +30,7 @@ from brightkitchen.platform.sites.views import router as sites_router
 from brightkitchen.platform.stats.views import router as stats_router
 from brightkitchen.platform.storage.views import router as evidence_router
 from brightkitchen.platform.users.views import router as users_router
+from brightkitchen.platform.video.views import router as video_router
 from brightkitchen.platform.webui import mount_web
 
 API_PREFIX = "/api/v1"
@@ -43,7 +45,7 @@ def api_router() -> APIRouter:
         devices_router,
         users_router,
         public_router,
-        ingest_router,
+        device_router,
         alerts_router,
         policies_router,
         evidence_router,
@@ -53,6 +55,7 @@ def api_router() -> APIRouter:
         bulletin_router,
         reports_router,
         help_router,
+        video_router,
     ):
         api.include_router(router)
 
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.authenticate = authenticate_token  # the kernel asks it who a bearer token is
     if ctx.settings.cors_origins:  # only when the web app is served from another origin
         app.add_middleware(
             CORSMiddleware,

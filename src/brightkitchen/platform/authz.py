@@ -1,16 +1,14 @@
-"""Who the caller is and what it may see. Deny by default: every query goes through a scope here."""
+"""Who the caller is and the one rule for region scope. Deny by default. The kernel: it knows no domain
+model; the clauses over sites and regions are built on it in ``tenancy``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, false, true
 
-from brightkitchen.platform.regions.models import Region
-from brightkitchen.platform.sites.models import Site
-from brightkitchen.platform.users.models import Role
+from brightkitchen.platform.roles import Role
 
 
 @dataclass(frozen=True)
@@ -46,31 +44,8 @@ def region_path_clause(principal: Principal, path_column: Any) -> ColumnElement[
     return false()
 
 
-def site_scope(principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause on ``Site`` limiting it to what the caller may see."""
-    if principal.is_admin:
-        return true()
-    if principal.site_id is not None:
-        return Site.id == principal.site_id
-    if principal.region_path is not None:
-        subtree = select(Region.id).where(region_path_clause(principal, Region.path))
-        return Site.region_id.in_(subtree)
-    return false()
-
-
-def visible_site_ids(principal: Principal) -> Any:
-    """A subquery of the site ids the caller may see; join other tables' site_id against it."""
-    return select(Site.id).where(site_scope(principal)).scalar_subquery()
-
-
-def can_see_site(session: Session, principal: Principal, site_id: int) -> bool:
-    return session.scalar(select(Site.id).where(Site.id == site_id, site_scope(principal))) is not None
-
-
-def can_see_region(session: Session, principal: Principal, region_id: int) -> bool:
+def path_in_scope(principal: Principal, path: str) -> bool:
+    """The same rule as ``region_path_clause``, for a region path already loaded."""
     if principal.is_admin:
         return True
-    if principal.region_path is None:
-        return False
-    region = session.get(Region, region_id)
-    return region is not None and region.path.startswith(principal.region_path)
+    return principal.region_path is not None and path.startswith(principal.region_path)

@@ -1,24 +1,22 @@
-"""FastAPI dependencies: the platform context, a DB session per request, and the authenticated caller."""
+"""FastAPI dependencies: the platform context, a DB session per request, the clock, and the authenticated
+caller with the role guards."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import DEVICE_KEY_PREFIX, USER_TOKEN_PREFIX, token_digest
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.problems import Problem
-from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.roles import Role
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.users.models import AccessToken, Role, User
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -51,54 +49,30 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+async def get_now() -> datetime:
+    """The request's "now"; async so it costs no worker-thread hop. Tests override it to move time."""
+    return utcnow()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
 def _unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}, code="unauthorized")
 
 
-def principal_for_user(session: Session, user: User, token_id: int | None = None) -> Principal:
-    region_path = None
-    if user.region_id is not None:
-        region = session.get(Region, user.region_id)
-        region_path = region.path if region else None
-    return Principal(
-        kind="user",
-        id=user.id,
-        role=Role(user.role),
-        region_id=user.region_id,
-        region_path=region_path,
-        site_id=user.site_id,
-        token_id=token_id,
-    )
+# The port the kernel asks: token -> Principal (or a 401 Problem). The auth room provides it and the app
+# factory wires it in ``app.state.authenticate``, so this module knows no user, device or region model.
+Authenticator = Callable[[Session, str, datetime], Principal]
 
 
 def get_principal(
-    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if creds is None or not creds.credentials:
         raise _unauthorized("Sign in first: no access token was sent")
-    token = creds.credentials
-    digest = token_digest(token)
-    now = utcnow()
-    if token.startswith(DEVICE_KEY_PREFIX):
-        device = session.scalar(select(Device).where(Device.key_hash == digest))
-        if device is None or device.revoked_at is not None:
-            raise _unauthorized("The device key is unknown or revoked")
-        return Principal("device", device.id, None, None, None, device.site_id)
-    if token.startswith(USER_TOKEN_PREFIX):
-        row = session.execute(
-            select(AccessToken, User).join(User, User.id == AccessToken.user_id).where(AccessToken.token_hash == digest)
-        ).first()
-        if row is None:
-            raise _unauthorized("The access token is unknown")
-        tok, user = row
-        if tok.revoked_at is not None:
-            raise _unauthorized("The access token was revoked; sign in again")
-        if tok.expires_at <= now:
-            raise _unauthorized("The session has expired; sign in again")
-        if not user.is_active:
-            raise _unauthorized("The account is disabled")
-        return principal_for_user(session, user, tok.id)
-    raise _unauthorized("The access token is malformed")
+    authenticate: Authenticator = request.app.state.authenticate
+    return authenticate(session, creds.credentials, utcnow())
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

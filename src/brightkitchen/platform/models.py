@@ -16,6 +16,14 @@ from brightkitchen.platform.rollout.models import (
 )
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.users.models import AccessToken, User
+from brightkitchen.platform.video.models import (
+    CameraRecording,
+    LiveSegment,
+    Playback,
+    PlaybackSegment,
+    VideoAccess,
+    VideoWatch,
+)
 
 __all__ = [
     "Acceptance",
@@ -27,12 +35,16 @@ __all__ = [
     "AlertTestRequest",
     "Bulletin",
     "Camera",
+    "CameraRecording",
     "Concern",
     "DeadlinePolicy",
     "Device",
     "KitchenArea",
+    "LiveSegment",
     "Notification",
     "NotifyChannel",
+    "Playback",
+    "PlaybackSegment",
     "Rectification",
     "Region",
     "RolloutStatusChange",
@@ -40,4 +52,6 @@ __all__ = [
     "SiteRollout",
     "Training",
     "User",
+    "VideoAccess",
+    "VideoWatch",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -29,6 +30,10 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     size: int
+
+    @classmethod
+    def of(cls, items: Sequence[T], total: int, params: PageParams) -> Page[T]:
+        return cls(items=list(items), total=total, page=params.page, size=params.size)
 
 
 # Any select, whatever its columns (Select is generic over a tuple of column types).

@@ -101,6 +101,22 @@ class Settings(BaseSettings):
         "None = the built-in CID font STSong-Light (not embedded; the viewer supplies the glyphs)",
     )
 
+    # Live video, playback and the video wall (docs: protocol/video.py).
+    video_idle_s: float = Field(
+        default=15.0, gt=0, description="A camera nobody fetched the live playlist of for this long is not watched"
+    )
+    video_stream_limit: int = Field(
+        default=4, gt=0, description="Cameras a site streams at once (live or playback); per-site override"
+    )
+    video_url_ttl_s: int = Field(default=1800, gt=0, description="Lifetime of a signed playlist link")
+    video_live_keep_segments: int = Field(default=30, gt=0, description="Live segments kept on disk per camera")
+    video_playback_timeout_s: int = Field(
+        default=900, gt=0, description="A playback request the edge has not finished by then is failed"
+    )
+    video_playback_keep_s: int = Field(
+        default=3600, gt=0, description="How long the segments of a finished playback stay on disk"
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -109,3 +125,7 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
+
+    @property
+    def video_dir(self) -> Path:
+        return self.data_dir / "video"

@@ -29,8 +29,8 @@ def ffmpeg_has_encoder(name: str) -> bool:
 class PatternCamera:
     """ffmpeg encoding ``testsrc`` at 25 fps with a key frame every ``gop`` frames, published over RTSP."""
 
-    def __init__(self, port: int | None = None, encoder: str = "libx264", gop: int = 25) -> None:
-        self.port, self.encoder, self.gop = port or free_port(), encoder, gop
+    def __init__(self, port: int | None = None, encoder: str = "libx264", gop: int = 25, size: str = "640x360") -> None:
+        self.port, self.encoder, self.gop, self.size = port or free_port(), encoder, gop, size
         self.relay: RtspRelay | None = None
         self.ffmpeg: subprocess.Popen[bytes] | None = None
 
@@ -43,7 +43,7 @@ class PatternCamera:
             self.relay = RtspRelay(self.port).start()
         assert FFMPEG is not None
         cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"]
-        cmd += ["-i", "testsrc=size=640x360:rate=25", "-r", "25", "-pix_fmt", "yuv420p"]
+        cmd += ["-i", f"testsrc=size={self.size}:rate=25", "-r", "25", "-pix_fmt", "yuv420p"]
         cmd += ["-c:v", self.encoder, "-g", str(self.gop), "-preset", "ultrafast", "-tune", "zerolatency"]
         if self.encoder == "libx265":
             cmd += ["-x265-params", f"keyint={self.gop}:min-keyint={self.gop}:log-level=error"]

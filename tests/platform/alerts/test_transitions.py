@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertState
 from brightkitchen.platform.alerts.transitions import TABLE, Action
 from tests import factories as f
-from tests.platform.alerts import support as s
+from tests import support as s
 
 ROLES = {"admin": "admin", "regulator": "reg_a", "school_admin": "sa_a1", "school_staff": "ss_a1"}
 HTTP_ACTIONS = ["start", "submit", "approve", "reject", "false_positive"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from brightkitchen.platform.settings import Settings
-from tests.platform.alerts.support import make_settings
+from tests.support import make_settings
 
 
 @pytest.fixture

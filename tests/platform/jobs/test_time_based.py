@@ -21,7 +21,7 @@ from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.notify.models import Notification
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.alerts import support as s
+from tests import support as s
 from tests.platform.jobs.worker import run_jobs_at
 
 

@@ -22,8 +22,8 @@ from brightkitchen.platform.notify import webhook
 from brightkitchen.platform.notify.models import Notification
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.alerts.support import free_port
 from tests.platform.notify.receivers import http_receiver, smtp_server
+from tests.support import free_port
 
 
 def notifications(session: Session) -> list[Notification]:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from brightkitchen.platform.settings import Settings
-from tests.platform.rollout.support import make_settings
+from tests.support.rollout import make_settings
 
 
 @pytest.fixture

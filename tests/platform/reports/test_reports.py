@@ -24,7 +24,7 @@ from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.stats.service import score
 from tests import factories as f
-from tests.platform.rollout import support as s
+from tests.support import rollout as s
 
 START = datetime(2025, 3, 9, 16, 0, tzinfo=UTC)  # Monday 2025-03-10 00:00 in Asia/Shanghai
 END = START + timedelta(days=7)

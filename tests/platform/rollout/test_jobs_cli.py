@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from brightkitchen.cli import rollout_cmd
 from brightkitchen.platform.context import PlatformContext
-from brightkitchen.platform.rollout.jobs import run_rollout_jobs
+from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.rollout.models import RolloutStatusChange
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.rollout import support as s
+from tests.support import rollout as s
 
 T0 = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)  # 04:00 local: before the bulletin time
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.rollout.models import Acceptance, AlertTestRequest, Training
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
-from tests.platform.rollout import support as s
+from tests.support import rollout as s
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from brightkitchen.platform.rollout.models import AcceptancePhoto
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.base import check_key
 from tests import factories as f
-from tests.platform.rollout import support as s
+from tests.support import rollout as s
 
 
 def items(doc: dict[str, Any]) -> dict[str, str]:

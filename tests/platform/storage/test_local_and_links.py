@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from brightkitchen.platform.auth.security import sign
 from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.security import sign
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage import build_store
 from brightkitchen.platform.storage.base import InvalidKey, check_key, new_key

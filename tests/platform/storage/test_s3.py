@@ -17,7 +17,7 @@ from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage import build_store
 from brightkitchen.platform.storage.base import InvalidKey, new_key
 from brightkitchen.platform.storage.s3 import S3Store, S3StoreConfig
-from tests.platform.alerts.support import free_port
+from tests.support import free_port
 
 
 def test_config_and_keys(tmp_path: Path) -> None:

@@ -244,6 +244,57 @@ export interface paths {
         patch: operations["update_camera_api_v1_cameras__camera_id__patch"];
         trace?: never;
     };
+    "/api/v1/cameras/{camera_id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Watch a camera live: a signed HLS playlist link (the edge starts sending within seconds) */
+        post: operations["watch_live_api_v1_cameras__camera_id__live_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cameras/{camera_id}/playback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Play back a recorded range: the edge uploads it; the playlist grows, then ends (seekable) */
+        post: operations["request_playback_api_v1_cameras__camera_id__playback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cameras/{camera_id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The timeline: what the edge has recorded (last heartbeat) and the camera's alerts in the window */
+        get: operations["camera_recordings_api_v1_cameras__camera_id__recordings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/concerns": {
         parameters: {
             query?: never;
@@ -291,6 +342,23 @@ export interface paths {
         post?: never;
         /** Delete Policy */
         delete: operations["delete_policy_api_v1_deadline_policies__policy_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/cameras/{camera_key}/live/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** One live MPEG-TS segment of a watched camera (headers: X-Segment-Start, -Duration, -Discontinuity) */
+        put: operations["upload_live_api_v1_device_cameras__camera_key__live__seq__put"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -358,6 +426,57 @@ export interface paths {
         put?: never;
         /** Report device and camera health */
         post: operations["heartbeat_api_v1_device_heartbeats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/playback/{request_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The edge has sent every segment it has for a playback request (or says why none) */
+        post: operations["playback_done_api_v1_device_playback__request_id__done_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/playback/{request_id}/segments/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** One recorded MPEG-TS segment of a playback request (seq 0, 1, 2... in order) */
+        put: operations["upload_playback_api_v1_device_playback__request_id__segments__seq__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/video/demand": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Long-poll: the cameras to stream live and the ranges to play back now */
+        get: operations["video_demand_api_v1_device_video_demand_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -603,6 +722,23 @@ export interface paths {
         put?: never;
         /** Report a concern about a site (no sign-in; limited per client address) */
         post: operations["report_concern_api_v1_public_sites__code__concerns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/sites/{site_code}/cameras/{camera_id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Watch a site's public camera live (no sign-in; only during the site's public hours) */
+        post: operations["watch_public_api_v1_public_sites__site_code__cameras__camera_id__live_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -976,6 +1112,108 @@ export interface paths {
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/video/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who watched which camera, when, live or a recorded range (admins and regulators, in scope) */
+        get: operations["access_log_api_v1_video_access_log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/live/{camera_id}/index.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A camera's live HLS playlist (signed link); each fetch keeps the camera watched */
+        get: operations["live_playlist_api_v1_video_live__camera_id__index_m3u8_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/live/{camera_id}/{pos}.ts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One live segment (signed link, from the playlist) */
+        get: operations["live_segment_api_v1_video_live__camera_id___pos__ts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/playback/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a playback request stands (pending / uploading / done / failed) and why */
+        get: operations["playback_status_api_v1_video_playback__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/playback/{request_id}/index.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A playback's HLS playlist (signed link): EVENT while uploading, EXT-X-ENDLIST once done */
+        get: operations["playback_playlist_api_v1_video_playback__request_id__index_m3u8_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/video/playback/{request_id}/{seq}.ts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One playback segment (signed link, from the playlist) */
+        get: operations["playback_segment_api_v1_video_playback__request_id___seq__ts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -999,6 +1237,40 @@ export interface components {
             signed_at: string;
             /** Site Id */
             site_id: number;
+        };
+        /** AccessEntry */
+        AccessEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Camera Id */
+            camera_id: number | null;
+            /** Camera Name */
+            camera_name: string | null;
+            /** Client Hash */
+            client_hash: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Range End */
+            range_end: string | null;
+            /** Range Start */
+            range_start: string | null;
+            /** Request Id */
+            request_id: string | null;
+            /** Role */
+            role: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** User Id */
+            user_id: number | null;
+            /** Username */
+            username: string | null;
         };
         /** AlertDetailPublic */
         AlertDetailPublic: {
@@ -1347,8 +1619,25 @@ export interface components {
             area?: string | null;
             /** Key */
             key: string;
+            /**
+             * Live Url
+             * @description a lighter sub-stream for live viewing
+             */
+            live_url?: string | null;
             /** Name */
             name: string;
+            /**
+             * Record
+             * @description record continuously at the edge
+             * @default true
+             */
+            record: boolean;
+            /**
+             * Retention Days
+             * @description days of recording to keep at the edge
+             * @default 7
+             */
+            retention_days: number;
             /** Rules */
             rules?: components["schemas"]["RuleConfig"][];
             /** Url */
@@ -1363,6 +1652,12 @@ export interface components {
             /** Key */
             key: string;
             /**
+             * Live Url
+             * @description lighter sub-stream for live viewing (write-only)
+             * @default
+             */
+            live_url: string;
+            /**
              * Name
              * @example 后厨-操作台
              */
@@ -1372,6 +1667,16 @@ export interface components {
              * @default false
              */
             public: boolean;
+            /**
+             * Record
+             * @default true
+             */
+            record: boolean;
+            /**
+             * Retention Days
+             * @default 7
+             */
+            retention_days: number;
             /**
              * Stream Url
              * @default
@@ -1400,6 +1705,7 @@ export interface components {
             frames_sampled: number;
             /** Last Frame At */
             last_frame_at?: string | null;
+            recording?: components["schemas"]["RecordingHealth"] | null;
             status: components["schemas"]["CameraStatus"];
         };
         /**
@@ -1411,6 +1717,11 @@ export interface components {
             area_id: number | null;
             /** Fps */
             fps: number | null;
+            /**
+             * Has Live Url
+             * @default false
+             */
+            has_live_url: boolean;
             /**
              * Has Stream Url
              * @default false
@@ -1431,6 +1742,16 @@ export interface components {
             name: string;
             /** Public */
             public: boolean;
+            /**
+             * Record
+             * @default true
+             */
+            record: boolean;
+            /**
+             * Retention Days
+             * @default 7
+             */
+            retention_days: number;
             /** Site Id */
             site_id: number;
             /** Status */
@@ -1445,10 +1766,16 @@ export interface components {
         CameraUpdate: {
             /** Area Id */
             area_id?: number | null;
+            /** Live Url */
+            live_url?: string | null;
             /** Name */
             name?: string | null;
             /** Public */
             public?: boolean | null;
+            /** Record */
+            record?: boolean | null;
+            /** Retention Days */
+            retention_days?: number | null;
             /** Stream Url */
             stream_url?: string | null;
         };
@@ -1825,6 +2152,36 @@ export interface components {
          * @enum {string}
          */
         Lang: "zh-CN" | "en";
+        /**
+         * LiveGrant
+         * @description A signed link to a camera's live playlist. Open it with hls.js; ask again before ``expires_at``.
+         */
+        LiveGrant: {
+            /** Camera Id */
+            camera_id: number;
+            /** Camera Name */
+            camera_name: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Message
+             * @description why the camera may not play, in words for people
+             */
+            message?: string | null;
+            /** Playlist Url */
+            playlist_url: string;
+            /** Site Id */
+            site_id: number;
+            /**
+             * Status
+             * @description starting: the edge was just asked and the first segment is on its way
+             * @enum {string}
+             */
+            status: "starting" | "streaming" | "unavailable";
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Password */
@@ -2015,6 +2372,17 @@ export interface components {
             /** Trend */
             trend: components["schemas"]["TrendPoint"][];
         };
+        /** Page[AccessEntry] */
+        Page_AccessEntry_: {
+            /** Items */
+            items: components["schemas"]["AccessEntry"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[AlertPublic] */
         Page_AlertPublic_: {
             /** Items */
@@ -2141,6 +2509,123 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** PlaybackCreate */
+        PlaybackCreate: {
+            /**
+             * End
+             * Format: date-time
+             * @description at most 1800 s after start
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /**
+         * PlaybackDemand
+         * @description Somebody asked to watch ``camera_key`` from ``start`` to ``end`` (camera wall-clock time).
+         */
+        PlaybackDemand: {
+            /** Camera Key */
+            camera_key: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Request Id */
+            request_id: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /**
+         * PlaybackDone
+         * @description The edge has sent every recorded segment of a playback range it has (``segments`` of them).
+         */
+        PlaybackDone: {
+            /** Error */
+            error?: ("no_recording" | "unknown_camera" | "range_too_long") | null;
+            /** Recorded From */
+            recorded_from?: string | null;
+            /** Recorded Until */
+            recorded_until?: string | null;
+            /** Segments */
+            segments: number;
+        };
+        /** PlaybackGrant */
+        PlaybackGrant: {
+            /** Camera Id */
+            camera_id: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Playlist Url */
+            playlist_url: string;
+            /** Request Id */
+            request_id: string;
+            /** Site Id */
+            site_id: number;
+            /** Status Url */
+            status_url: string;
+        };
+        /** PlaybackStatus */
+        PlaybackStatus: {
+            /** Camera Id */
+            camera_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Error */
+            error?: string | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Finished At */
+            finished_at?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Playlist Url */
+            playlist_url?: string | null;
+            /** Recorded From */
+            recorded_from?: string | null;
+            /** Recorded Until */
+            recorded_until?: string | null;
+            /** Request Id */
+            request_id: string;
+            /**
+             * Segments
+             * @description segments received so far
+             */
+            segments: number;
+            /**
+             * Segments Expected
+             * @description as the edge's done says
+             */
+            segments_expected?: number | null;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "uploading" | "done" | "failed";
+        };
         /**
          * PublicCamera
          * @description A camera the site made public: its name and whether it is working. Never a stream address.
@@ -2148,6 +2633,11 @@ export interface components {
         PublicCamera: {
             /** Area */
             area: string | null;
+            /**
+             * Id
+             * @description to ask for its live view (POST .../cameras/{id}/live)
+             */
+            id: number;
             /** Last Seen At */
             last_seen_at: string | null;
             /** Latest Picture At */
@@ -2183,6 +2673,17 @@ export interface components {
             months: components["schemas"]["MonthRecord"][];
             /** Name */
             name: string;
+            /**
+             * Public Video From
+             * Format: time
+             * @description live viewing opens (local time); equal to until: all day
+             */
+            public_video_from: string;
+            /**
+             * Public Video Until
+             * Format: time
+             */
+            public_video_until: string;
         };
         /** RankingItem */
         RankingItem: {
@@ -2213,6 +2714,94 @@ export interface components {
             formula: string;
             /** Items */
             items: components["schemas"]["RankingItem"][];
+        };
+        /**
+         * RecordingHealth
+         * @description A camera's continuous recording at the edge, as sent with each heartbeat.
+         */
+        RecordingHealth: {
+            /**
+             * Bytes
+             * @default 0
+             */
+            bytes: number;
+            /**
+             * Days Kept
+             * @description how many days of recording the disk holds now
+             * @default 0
+             */
+            days_kept: number;
+            /** Error */
+            error?: string | null;
+            /** Live Error */
+            live_error?: ("h265_unsupported" | "camera_offline" | "no_video_stream" | "upload_failed") | null;
+            /** Recorded From */
+            recorded_from?: string | null;
+            /** Recorded Until */
+            recorded_until?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "recording" | "stopped" | "error" | "disabled";
+            /** Video Codec */
+            video_codec?: string | null;
+        };
+        /** RecordingInfo */
+        RecordingInfo: {
+            /** Days Kept */
+            days_kept: number;
+            /** Error */
+            error?: string | null;
+            /** Live Error */
+            live_error?: string | null;
+            /** Recorded From */
+            recorded_from: string | null;
+            /** Recorded Until */
+            recorded_until: string | null;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** Status */
+            status: string;
+            /** Video Codec */
+            video_codec?: string | null;
+        };
+        /**
+         * Recordings
+         * @description What the edge holds for a camera (from its last heartbeat) and the camera's alerts in the window.
+         */
+        Recordings: {
+            /** Alerts */
+            alerts: components["schemas"]["TimelineAlert"][];
+            /** Camera Id */
+            camera_id: number;
+            /** Days Kept */
+            days_kept?: number | null;
+            /** Live Error */
+            live_error?: string | null;
+            /** Recorded From */
+            recorded_from?: string | null;
+            /** Recorded Until */
+            recorded_until?: string | null;
+            recording?: components["schemas"]["RecordingInfo"] | null;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Status
+             * @description recording / stopped / error / disabled; None = unknown
+             */
+            status?: string | null;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /** RectificationPublic */
         RectificationPublic: {
@@ -2355,8 +2944,22 @@ export interface components {
              * @default false
              */
             public_page: boolean;
+            /**
+             * Public Video From
+             * Format: time
+             * @default 06:00:00
+             */
+            public_video_from: string;
+            /**
+             * Public Video Until
+             * Format: time
+             * @default 20:00:00
+             */
+            public_video_until: string;
             /** Region Id */
             region_id: number;
+            /** Video Stream Limit */
+            video_stream_limit?: number | null;
             /**
              * Work End
              * Format: time
@@ -2410,8 +3013,20 @@ export interface components {
             name: string;
             /** Public Page */
             public_page: boolean;
+            /**
+             * Public Video From
+             * Format: time
+             */
+            public_video_from: string;
+            /**
+             * Public Video Until
+             * Format: time
+             */
+            public_video_until: string;
             /** Region Id */
             region_id: number;
+            /** Video Stream Limit */
+            video_stream_limit?: number | null;
             /**
              * Work End
              * Format: time
@@ -2471,8 +3086,14 @@ export interface components {
             name?: string | null;
             /** Public Page */
             public_page?: boolean | null;
+            /** Public Video From */
+            public_video_from?: string | null;
+            /** Public Video Until */
+            public_video_until?: string | null;
             /** Region Id */
             region_id?: number | null;
+            /** Video Stream Limit */
+            video_stream_limit?: number | null;
             /** Work End */
             work_end?: string | null;
             /** Work Start */
@@ -2507,6 +3128,27 @@ export interface components {
             site_name: string;
             /** Status */
             status: string;
+        };
+        /** TimelineAlert */
+        TimelineAlert: {
+            /** Code */
+            code: string;
+            /** Code Name */
+            code_name: string;
+            /**
+             * Ended At
+             * Format: date-time
+             */
+            ended_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** State */
+            state: string;
         };
         /** TokenPublic */
         TokenPublic: {
@@ -2654,6 +3296,27 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VideoDemand
+         * @description What the platform wants from this device now. ``version`` changes whenever the content does.
+         *
+         *     Unknown fields are ignored (unlike the other wire models): a newer platform may add kinds of demand
+         *     (a media-server target, a GB/T 28181 cascade) that an older edge simply does not serve.
+         */
+        VideoDemand: {
+            /** Live */
+            live?: string[];
+            /** Playback */
+            playback?: components["schemas"]["PlaybackDemand"][];
+            /**
+             * Poll After S
+             * @description wait this long before polling again
+             * @default 0
+             */
+            poll_after_s: number;
+            /** Version */
+            version: string;
         };
         /**
          * ViolationCode
@@ -3227,6 +3890,142 @@ export interface operations {
             };
         };
     };
+    watch_live_api_v1_cameras__camera_id__live_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGrant"];
+                };
+            };
+            /** @description unknown camera, or one outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description code stream_limit: the site streams as many cameras as it may */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    request_playback_api_v1_cameras__camera_id__playback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybackCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackGrant"];
+                };
+            };
+            /** @description unknown camera, or one outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description end not after start, or longer than allowed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code stream_limit: the site streams as many cameras as it may */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    camera_recordings_api_v1_cameras__camera_id__recordings_get: {
+        parameters: {
+            query?: {
+                /** @description default: 24 h before until */
+                since?: string | null;
+                /** @description default: now */
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recordings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_concerns_api_v1_concerns_get: {
         parameters: {
             query?: {
@@ -3340,6 +4139,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_live_api_v1_device_cameras__camera_key__live__seq__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                camera_key: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "video/mp2t": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description camera not registered at the site (do not retry) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description body over max_upload_bytes (do not retry) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description evidence is not what it claims by content (do not retry) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description invalid event, or evidence size/sha256 mismatch or truncated (do not retry) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
                 };
             };
         };
@@ -3630,6 +4517,233 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    playback_done_api_v1_device_playback__request_id__done_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybackDone"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description camera not registered at the site (do not retry) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description invalid event, or evidence size/sha256 mismatch or truncated (do not retry) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upload_playback_api_v1_device_playback__request_id__segments__seq__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "video/mp2t": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description camera not registered at the site (do not retry) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description event_id already used by another site (do not retry) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description body over max_upload_bytes (do not retry) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description evidence is not what it claims by content (do not retry) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description invalid event, or evidence size/sha256 mismatch or truncated (do not retry) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    video_demand_api_v1_device_video_demand_get: {
+        parameters: {
+            query?: {
+                /** @description the version the edge holds */
+                after?: string | null;
+                /** @description longest wait for a change, capped at 30 */
+                wait_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoDemand"];
+                };
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description rate limited: retry after Retry-After */
@@ -4222,6 +5336,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    watch_public_api_v1_public_sites__site_code__cameras__camera_id__live_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_code: string;
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveGrant"];
+                };
+            };
+            /** @description code outside_public_hours: outside the site's public viewing hours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description unknown camera, or one outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description code stream_limit: the site streams as many cameras as it may */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
             };
         };
     };
@@ -5245,6 +6418,257 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    access_log_api_v1_video_access_log_get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+                camera_id?: number | null;
+                kind?: ("live" | "playback") | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AccessEntry_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    live_playlist_api_v1_video_live__camera_id__index_m3u8_get: {
+        parameters: {
+            query: {
+                /** @description expiry of the signed link, unix seconds */
+                exp: number;
+                /** @description signature of the link */
+                sig: string;
+            };
+            header?: never;
+            path: {
+                camera_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                };
+            };
+            /** @description expired or tampered link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    live_segment_api_v1_video_live__camera_id___pos__ts_get: {
+        parameters: {
+            query: {
+                /** @description expiry of the signed link, unix seconds */
+                exp: number;
+                /** @description signature of the link */
+                sig: string;
+            };
+            header?: never;
+            path: {
+                camera_id: number;
+                pos: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp2t": unknown;
+                };
+            };
+            /** @description expired or tampered link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    playback_status_api_v1_video_playback__request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    playback_playlist_api_v1_video_playback__request_id__index_m3u8_get: {
+        parameters: {
+            query: {
+                /** @description expiry of the signed link, unix seconds */
+                exp: number;
+                /** @description signature of the link */
+                sig: string;
+            };
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                };
+            };
+            /** @description expired or tampered link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code no_recording (or timeout, unknown_camera): nothing to play */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    playback_segment_api_v1_video_playback__request_id___seq__ts_get: {
+        parameters: {
+            query: {
+                /** @description expiry of the signed link, unix seconds */
+                exp: number;
+                /** @description signature of the link */
+                sig: string;
+            };
+            header?: never;
+            path: {
+                request_id: string;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp2t": unknown;
+                };
+            };
+            /** @description expired or tampered link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

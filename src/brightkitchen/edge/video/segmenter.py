@@ -20,7 +20,7 @@ import av
 
 from brightkitchen.edge.clock import Clock, to_datetime
 from brightkitchen.edge.sources.base import Backoff, SourceOptions, redact_url
-from brightkitchen.edge.sources.pyav import open_options
+from brightkitchen.edge.sources.pyav import is_file_url, open_options
 from brightkitchen.protocol.video import MAX_SEGMENT_BYTES, MAX_SEGMENT_S, TARGET_SEGMENT_S, SegmentMeta
 
 log = logging.getLogger(__name__)
@@ -218,6 +218,8 @@ class Segmenter:
                 break
             if self.health().segments > before:
                 backoff.reset()
+                if is_file_url(self.url) and self.opts.loop:
+                    continue  # a looped file (demo footage): start again at once, flagged as a discontinuity
             if self.health().status != "no_video_stream":
                 self._set(status="offline", error=error)
             delay = backoff.next_delay()
@@ -238,10 +240,21 @@ class Segmenter:
                     self._health, status="online", codec=codec, error=None, connects=self._health.connects + 1
                 )
             cutter = _Cutter(stream, codec, self.clock, self.target_s, self._emit)
+            pace = is_file_url(self.url) and self.opts.realtime
+            tb = float(stream.time_base) if stream.time_base else 1.0 / 90000
+            anchor: tuple[float, float] | None = None  # (monotonic, stream seconds): a file is read at its own rate
             try:
                 for packet in container.demux(stream):
                     if self._stop.is_set():
                         return
+                    ts = packet.pts if packet.pts is not None else packet.dts
+                    if pace and ts is not None:
+                        t, mono = ts * tb, self.clock.monotonic()
+                        if anchor is None:
+                            anchor = (mono, t)
+                        ahead = anchor[0] + (t - anchor[1]) - mono
+                        if ahead > 0 and self._stop.wait(ahead):
+                            return
                     cutter.add(packet)
             finally:
                 if not self._stop.is_set():

@@ -14,14 +14,13 @@ from brightkitchen.platform.alerts.models import Alert, AlertAudit, Rectificatio
 from brightkitchen.platform.alerts.schemas import BulkReviewItem, BulkReviewPublic
 from brightkitchen.platform.alerts.service import get_visible
 from brightkitchen.platform.authz import Principal
-from brightkitchen.platform.ingest.content import sniff, structure_problem
 from brightkitchen.platform.notify.models import NotifyEvent
 from brightkitchen.platform.notify.outbox import enqueue
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.base import EvidenceStore, new_key
+from brightkitchen.platform.uploads.photos import photo_type
 
-PHOTO_TYPES = ("image/jpeg", "image/png")
 DECISIONS = {"approve": t.Action.approve, "reject": t.Action.reject}
 
 
@@ -72,18 +71,7 @@ def rectify(
     precheck(principal, alert, t.Action.submit)
     if not photo:
         raise Problem(422, "Invalid request", "a photo is required", errors=[{"field": "photo", "message": "missing"}])
-    ctype = sniff(photo)
-    if ctype not in PHOTO_TYPES:
-        raise Problem(
-            415,
-            "Unsupported media type",
-            "the photo must be a JPEG or PNG image by content",
-            errors=[{"field": "photo", "message": "not JPEG/PNG"}],
-            code="unsupported_media_type",
-        )
-    problem = structure_problem(ctype, photo)
-    if problem:
-        raise Problem(422, "Invalid request", problem, errors=[{"field": "photo", "message": problem}], code="corrupt")
+    ctype = photo_type(photo, field="photo", subject="the photo", mismatch="not JPEG/PNG")
     key = new_key(alert.site_id, ctype, now)
     store.put(key, photo, ctype)
     try:

@@ -9,11 +9,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import UNANSWERED_STATES, Alert, DeadlinePolicy
 from brightkitchen.platform.settings import Settings
-
-
-def region_ids(path: str) -> list[int]:
-    """ "/1/4/9/" -> [1, 4, 9], root first."""
-    return [int(part) for part in path.strip("/").split("/") if part]
+from brightkitchen.platform.tenancy import region_ids
 
 
 def policy_hours(session: Session, settings: Settings, region_path: str, code: str) -> tuple[float, float]:

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from brightkitchen.platform.alerts.models import DeadlinePolicy
 from brightkitchen.platform.alerts.schemas import DeadlinePolicyCreate, DeadlinePolicyPublic
-from brightkitchen.platform.authz import can_see_region, region_path_clause
+from brightkitchen.platform.authz import region_path_clause
 from brightkitchen.platform.deps import RegionStaffDep, SessionDep
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.tenancy import can_see_region
 from brightkitchen.protocol.codes import ViolationCode
 
 router = APIRouter(prefix="/deadline-policies", tags=["alerts"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from brightkitchen.platform.alerts import transitions as t
@@ -19,13 +19,13 @@ from brightkitchen.platform.alerts.schemas import (
     EvidencePublic,
     RectificationPublic,
 )
-from brightkitchen.platform.authz import Principal, site_scope
+from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page
-from brightkitchen.platform.problems import not_found
-from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.storage.links import signed_url
+from brightkitchen.platform.tenancy import get_visible as get_scoped
+from brightkitchen.platform.tenancy import in_region, site_scope
 from brightkitchen.platform.users.models import User
 from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
 
@@ -34,11 +34,7 @@ SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 def get_visible(session: Session, principal: Principal, alert_id: int) -> Alert:
     """Another school's or district's alert answers exactly like a missing one."""
-    stmt = select(Alert).join(Site, Site.id == Alert.site_id).where(Alert.id == alert_id, site_scope(principal))
-    alert = session.scalar(stmt)
-    if alert is None:
-        raise not_found("alert")
-    return alert
+    return get_scoped(session, principal, Alert, alert_id, "alert")
 
 
 @dataclass
@@ -54,14 +50,12 @@ class AlertFilters:
     test: bool = False  # installer test alerts are listed only when asked for
 
 
-def _filtered(stmt: SelectT, f: AlertFilters, now: datetime) -> SelectT:
+def _filtered(stmt: SelectT, f: AlertFilters, region: ColumnElement[bool] | None, now: datetime) -> SelectT:
     stmt = stmt.where(Alert.test.is_(f.test))
     if f.site_id is not None:
         stmt = stmt.where(Alert.site_id == f.site_id)
-    if f.region_id is not None:
-        path = select(Region.path).where(Region.id == f.region_id).scalar_subquery()
-        subtree = select(Region.id).where(Region.path.startswith(path))
-        stmt = stmt.where(Site.region_id.in_(subtree))
+    if region is not None:
+        stmt = stmt.where(region)
     if f.code:
         stmt = stmt.where(Alert.code == f.code)
     if f.state:
@@ -102,7 +96,9 @@ def list_alerts(
     session: Session, settings: Settings, principal: Principal, f: AlertFilters, params: PageParams, now: datetime
 ) -> Page[AlertPublic]:
     snap = aliased(AlertEvidence)
-    base = _filtered(select(Alert.id).join(Site, Site.id == Alert.site_id).where(site_scope(principal)), f, now)
+    # An out-of-scope region answers with an empty page here (a published answer); unknown ones are 404.
+    region = in_region(session, principal, f.region_id) if f.region_id is not None else None
+    base = _filtered(select(Alert.id).join(Site, Site.id == Alert.site_id).where(site_scope(principal)), f, region, now)
     total = count_rows(session, base)
     stmt = (
         select(Alert, Site.name, Camera.name, snap.storage_key)
@@ -112,9 +108,9 @@ def list_alerts(
         .where(site_scope(principal))
         .order_by(Alert.id.desc())
     )
-    rows = session.execute(one_page(_filtered(stmt, f, now), params)).all()
+    rows = session.execute(one_page(_filtered(stmt, f, region, now), params)).all()
     items = [AlertPublic(**to_public(a, site, cam, key, settings, now)) for a, site, cam, key in rows]
-    return Page(items=items, total=total, page=params.page, size=params.size)
+    return Page.of(items, total, params)
 
 
 def detail(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from brightkitchen.platform.alerts import actions, service
@@ -18,11 +19,12 @@ from brightkitchen.platform.alerts.schemas import (
     ReviewCreate,
 )
 from brightkitchen.platform.alerts.service import AlertFilters
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import SessionDep, SettingsDep, UserDep
-from brightkitchen.platform.ingest.uploads import part_bytes, read_form
+from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, UserDep
 from brightkitchen.platform.pagination import Page, PageParams, page_params
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.deps import StoreDep
+from brightkitchen.platform.uploads.forms import part_bytes, read_form
 from brightkitchen.protocol.codes import ViolationCode
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -48,6 +50,7 @@ _RECTIFY_DOC = {
 
 @router.get("", response_model=Page[service.AlertPublic], summary="Alerts the caller may see, newest first")
 def list_alerts(
+    now: NowDep,
     principal: UserDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -63,21 +66,27 @@ def list_alerts(
     test: Annotated[bool, Query(description="list the installers' end-to-end test alerts instead")] = False,
 ) -> Page[service.AlertPublic]:
     filters = AlertFilters(site_id, region_id, code, state, overdue, escalated, since, until, test)
-    return service.list_alerts(session, settings, principal, filters, params, utcnow())
+    return service.list_alerts(session, settings, principal, filters, params, now)
 
 
-def _detail(session: SessionDep, settings: SettingsDep, principal: UserDep, alert: service.Alert) -> AlertDetailPublic:
-    return service.detail(session, settings, principal, alert, utcnow())
+def _detail(
+    session: Session, settings: Settings, principal: Principal, alert: service.Alert, now: datetime
+) -> AlertDetailPublic:
+    return service.detail(session, settings, principal, alert, now)
 
 
 @router.get("/{alert_id}", response_model=AlertDetailPublic, summary="One alert with evidence links and history")
-def get_alert(alert_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep) -> AlertDetailPublic:
-    return _detail(session, settings, principal, service.get_visible(session, principal, alert_id))
+def get_alert(
+    now: NowDep, alert_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep
+) -> AlertDetailPublic:
+    return _detail(session, settings, principal, service.get_visible(session, principal, alert_id), now)
 
 
 @router.post("/{alert_id}/start", response_model=AlertDetailPublic, summary="The school starts rectifying")
-def start(alert_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep) -> AlertDetailPublic:
-    return _detail(session, settings, principal, actions.start(session, principal, alert_id, utcnow()))
+def start(
+    now: NowDep, alert_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep
+) -> AlertDetailPublic:
+    return _detail(session, settings, principal, actions.start(session, principal, alert_id, now), now)
 
 
 @router.post(
@@ -87,7 +96,13 @@ def start(alert_id: int, principal: UserDep, session: SessionDep, settings: Sett
     openapi_extra=_RECTIFY_DOC,
 )
 async def rectify(
-    alert_id: int, request: Request, principal: UserDep, session: SessionDep, settings: SettingsDep, store: StoreDep
+    now: NowDep,
+    alert_id: int,
+    request: Request,
+    principal: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: StoreDep,
 ) -> AlertDetailPublic:
     form = await read_form(request, settings.max_upload_bytes, max_files=1)
     try:
@@ -95,28 +110,33 @@ async def rectify(
         note = ((await part_bytes(form, "note")) or b"").decode(errors="replace")[:2000]
     finally:
         await form.close()
-    alert = await run_in_threadpool(actions.rectify, session, store, principal, alert_id, photo, note, utcnow())
-    return await run_in_threadpool(_detail, session, settings, principal, alert)
+    alert = await run_in_threadpool(actions.rectify, session, store, principal, alert_id, photo, note, now)
+    return await run_in_threadpool(_detail, session, settings, principal, alert, now)
 
 
 @router.post("/{alert_id}/review", response_model=AlertDetailPublic, summary="The regulator approves or rejects")
 def review(
-    alert_id: int, body: ReviewCreate, principal: UserDep, session: SessionDep, settings: SettingsDep
+    now: NowDep, alert_id: int, body: ReviewCreate, principal: UserDep, session: SessionDep, settings: SettingsDep
 ) -> AlertDetailPublic:
-    alert = actions.review(session, settings, principal, alert_id, body.decision, body.reason, utcnow())
-    return _detail(session, settings, principal, alert)
+    alert = actions.review(session, settings, principal, alert_id, body.decision, body.reason, now)
+    return _detail(session, settings, principal, alert, now)
 
 
 @router.post("/{alert_id}/false-positive", response_model=AlertDetailPublic, summary="Mark as a false positive")
 def false_positive(
-    alert_id: int, body: FalsePositiveCreate, principal: UserDep, session: SessionDep, settings: SettingsDep
+    now: NowDep,
+    alert_id: int,
+    body: FalsePositiveCreate,
+    principal: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> AlertDetailPublic:
-    alert = actions.false_positive(session, principal, alert_id, body.reason, utcnow())
-    return _detail(session, settings, principal, alert)
+    alert = actions.false_positive(session, principal, alert_id, body.reason, now)
+    return _detail(session, settings, principal, alert, now)
 
 
 @router.post("/bulk-review", response_model=BulkReviewPublic, summary="Approve or reject many; a result per id")
 def bulk_review(
-    body: BulkReviewCreate, principal: UserDep, session: SessionDep, settings: SettingsDep
+    now: NowDep, body: BulkReviewCreate, principal: UserDep, session: SessionDep, settings: SettingsDep
 ) -> BulkReviewPublic:
-    return actions.bulk_review(session, settings, principal, body.ids, body.decision, body.reason, utcnow())
+    return actions.bulk_review(session, settings, principal, body.ids, body.decision, body.reason, now)

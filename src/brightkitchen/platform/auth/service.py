@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import USER_TOKEN_PREFIX, new_token, token_digest, verify_password
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.problems import Problem
+from brightkitchen.platform.security import USER_TOKEN_PREFIX, new_token, token_digest, verify_password
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.users.models import AccessToken, User
 
@@ -54,11 +54,3 @@ def revoke_token(session: Session, token_id: int) -> None:
     tok = session.get(AccessToken, token_id)
     if tok is not None and tok.revoked_at is None:
         tok.revoked_at = utcnow()
-
-
-def revoke_all_for_user(session: Session, user_id: int) -> None:
-    now = utcnow()
-    for tok in session.scalars(
-        select(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
-    ):
-        tok.revoked_at = now

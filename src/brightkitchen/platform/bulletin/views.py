@@ -41,9 +41,7 @@ def list_bulletins(
     if until is not None:
         stmt = stmt.where(Bulletin.date <= until)
     rows, total = paginate(session, stmt, params)
-    return Page(
-        items=[BulletinSummary.model_validate(r) for r in rows], total=total, page=params.page, size=params.size
-    )
+    return Page.of([BulletinSummary.model_validate(r) for r in rows], total, params)
 
 
 @router.get("/{bulletin_id}", response_model=BulletinPublic, summary="One bulletin: figures and Markdown")

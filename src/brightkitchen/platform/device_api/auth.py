@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.deps import get_principal, require_device
-from brightkitchen.platform.ingest.ratelimit import rate_limited_device
+from brightkitchen.platform.device_api.ratelimit import rate_limited_device
 
 _bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -19,7 +19,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 def authenticate(request: Request, session: Session, creds: HTTPAuthorizationCredentials | None) -> Principal:
     """401 unknown key, 403 not a device, 429 over its rate (with Retry-After)."""
-    return rate_limited_device(require_device(get_principal(session, creds)), request)
+    return rate_limited_device(require_device(get_principal(request, session, creds)), request)
 
 
 def authenticate_alone(request: Request, creds: HTTPAuthorizationCredentials | None) -> Principal:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
+from brightkitchen.platform.video.health import camera_video_fields
 from brightkitchen.protocol.v1 import CameraConfig, DeviceConfig, WorkingHours
 
 
-def build_config(session: Session, settings: Settings, site_id: int) -> DeviceConfig:
+def build_config(session: Session, settings: Settings, site_id: int, now: datetime) -> DeviceConfig:
     site = session.get(Site, site_id)
     assert site is not None
     rows = session.execute(
@@ -22,7 +23,10 @@ def build_config(session: Session, settings: Settings, site_id: int) -> DeviceCo
         .where(Camera.site_id == site_id)
         .order_by(Camera.key)
     ).all()
-    cameras = [CameraConfig(key=cam.key, name=cam.name, url=cam.stream_url, area=area) for cam, area in rows]
+    cameras = [
+        CameraConfig(key=cam.key, name=cam.name, url=cam.stream_url, area=area, **camera_video_fields(cam))
+        for cam, area in rows
+    ]
     doc = DeviceConfig(
         version="-",
         site_code=site.code,
@@ -33,7 +37,7 @@ def build_config(session: Session, settings: Settings, site_id: int) -> DeviceCo
     )
     # generated_at is left out of the hash: the version changes only when the content does.
     version = hashlib.sha256(doc.model_dump_json().encode()).hexdigest()[:16]
-    return doc.model_copy(update={"version": version, "generated_at": utcnow()})
+    return doc.model_copy(update={"version": version, "generated_at": now})
 
 
 def etag_matches(if_none_match: str | None, version: str) -> bool:

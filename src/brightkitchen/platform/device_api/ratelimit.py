@@ -52,7 +52,7 @@ def limiter_for(request: Request) -> TokenBuckets:
 
 
 def rate_limited_device(principal: DeviceDep, request: Request) -> Principal:
-    """A dependency for device endpoints that are not on the hot path (the hot ones use ingest.auth)."""
+    """A dependency for device endpoints that are not on the hot path (the hot ones use device_api.auth)."""
     wait = limiter_for(request).take(principal.id)
     if wait > 0:
         raise Problem(

@@ -1,23 +1,17 @@
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import DEVICE_KEY_PREFIX, new_token, token_digest
-from brightkitchen.platform.authz import Principal, site_scope
+from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
-from brightkitchen.platform.problems import not_found
+from brightkitchen.platform.security import DEVICE_KEY_PREFIX, new_token, token_digest
 from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.tenancy import get_visible as get_scoped
 
 
 def get_visible(session: Session, principal: Principal, device_id: int) -> Device:
-    device = session.scalar(
-        select(Device).join(Site, Site.id == Device.site_id).where(Device.id == device_id, site_scope(principal))
-    )
-    if device is None:
-        raise not_found("device")
-    return device
+    return get_scoped(session, principal, Device, device_id, "device")
 
 
 def issue_key(device: Device) -> str:

@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
 
-from brightkitchen.platform.authz import site_scope
 from brightkitchen.platform.deps import RegionStaffDep, SessionDep, SiteManagerDep
 from brightkitchen.platform.devices import service
 from brightkitchen.platform.devices.models import Device
@@ -13,6 +12,7 @@ from brightkitchen.platform.devices.schemas import DeviceCreate, DevicePublic, D
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
 from brightkitchen.platform.sites import service as sites
 from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.tenancy import site_scope
 
 router = APIRouter(tags=["devices"])
 
@@ -35,7 +35,7 @@ def list_devices(
     if device_status is not None:
         stmt = stmt.where(Device.status == device_status)
     rows, total = paginate(session, stmt, params)
-    return Page(items=[DevicePublic.model_validate(d) for d in rows], total=total, page=params.page, size=params.size)
+    return Page.of([DevicePublic.model_validate(d) for d in rows], total, params)
 
 
 @router.post(

@@ -11,13 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts import transitions as t
-from brightkitchen.platform.alerts.deadlines import deadlines
-from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.alerts.birth import open_alert
+from brightkitchen.platform.alerts.models import Alert
 from brightkitchen.platform.notify.models import NotifyEvent
 from brightkitchen.platform.notify.outbox import enqueue
-from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.sites.models import Site
 from brightkitchen.protocol.codes import ViolationCode
 
 log = logging.getLogger(__name__)
@@ -29,23 +27,17 @@ def raise_fault(
 ) -> Alert | None:  # fmt: skip
     if session.scalar(select(Alert.id).where(Alert.open_fault_key == fault_key)) is not None:
         return None
-    path = session.scalar(select(Region.path).join(Site, Site.region_id == Region.id).where(Site.id == site_id))
-    deadline_at, escalate_at = deadlines(session, settings, path or "/", ViolationCode.camera_fault, now)
-    alert = Alert(
-        event_id=f"sys-{fault_key.replace(':', '-')}-{int(now.timestamp() * 1000)}", site_id=site_id,
-        camera_id=camera_id, device_id=device_id, code=ViolationCode.camera_fault, state=AlertState.new,
-        source="system", score=1.0, started_at=now, ended_at=now, boxes=[], detail=detail[:500],
-        created_at=now, deadline_at=deadline_at, escalate_at=escalate_at, open_fault_key=fault_key,
-    )  # fmt: skip
     try:
         # A savepoint: if another request raised the same fault a moment ago, only this insert is undone.
         with session.begin_nested():
-            session.add(alert)
-            session.flush()
+            return open_alert(
+                session, settings, site_id=site_id, code=ViolationCode.camera_fault, source="system",
+                event_id=f"sys-{fault_key.replace(':', '-')}-{int(now.timestamp() * 1000)}", actor=t.Actor.system(),
+                now=now, reason=detail, camera_id=camera_id, device_id=device_id, score=1.0, started_at=now,
+                ended_at=now, boxes=[], detail=detail[:500], open_fault_key=fault_key,
+            )  # fmt: skip
     except IntegrityError:
         return None
-    t.record(session, alert.id, "create", t.Actor.system(), None, AlertState.new, detail, now)
-    return alert
 
 
 def clear_fault(session: Session, settings: Settings, fault_key: str, reason: str, now: datetime) -> Alert | None:

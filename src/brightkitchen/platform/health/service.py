@@ -12,6 +12,7 @@ from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.health.faults import clear_fault, raise_fault
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
+from brightkitchen.platform.video.health import record_recording_health
 from brightkitchen.protocol.v1 import CameraStatus, Heartbeat
 
 FAULTY = frozenset({CameraStatus.offline.value, CameraStatus.no_frames.value})
@@ -38,6 +39,7 @@ def record_heartbeat(session: Session, settings: Settings, principal: Principal,
         .values(status="online", last_heartbeat_at=now, software_version=hb.software_version)
     )
     _record_cameras(session, settings, site_id, hb, now)
+    record_recording_health(session, site_id, hb, now)
     session.commit()
 
 

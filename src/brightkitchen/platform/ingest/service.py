@@ -13,15 +13,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts import transitions as t
-from brightkitchen.platform.alerts.deadlines import deadlines
-from brightkitchen.platform.alerts.models import Alert, AlertEvidence, AlertState
+from brightkitchen.platform.alerts.birth import open_alert
+from brightkitchen.platform.alerts.models import Alert, AlertEvidence
 from brightkitchen.platform.authz import Principal
-from brightkitchen.platform.ingest.content import sniff, structure_problem
 from brightkitchen.platform.problems import Problem, conflict
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.storage.base import EvidenceStore, new_key
+from brightkitchen.platform.uploads.content import sniff, structure_problem
 from brightkitchen.protocol.v1 import EvidenceRef, ViolationEvent
 
 PARTS = ("snapshot", "clip")
@@ -114,7 +114,6 @@ def ingest(
     if session.scalar(select(Alert.id).where(Alert.event_id == event.event_id)) is not None:
         return _existing(session, event.event_id, site_id)
 
-    deadline_at, escalate_at = deadlines(session, settings, site.path, event.code, now)
     written: list[str] = []
     try:
         rows = []
@@ -124,21 +123,17 @@ def ingest(
             written.append(key)
             rows.append(AlertEvidence(kind=ref.kind.value, storage_key=key, sha256=ref.sha256, size=ref.size,
                                       content_type=ref.content_type))  # fmt: skip
-        alert = Alert(
-            event_id=event.event_id, site_id=site_id, camera_id=site.camera_id, device_id=principal.id,
-            code=event.code, state=AlertState.new, source="edge", score=event.score,
-            started_at=event.started_at, ended_at=event.ended_at,
-            boxes=[b.model_dump() for b in event.boxes], track_id=event.track_id,
-            model_name=event.model_name, model_version=event.model_version,
-            frame_width=event.frame_width, frame_height=event.frame_height, test=event.test,
-            created_at=now, deadline_at=deadline_at, escalate_at=escalate_at,
+        alert = open_alert(
+            session, settings, site_id=site_id, code=event.code, source="edge", event_id=event.event_id,
+            actor=t.Actor.of(principal), now=now, region_path=site.path, camera_id=site.camera_id,
+            device_id=principal.id, score=event.score, started_at=event.started_at, ended_at=event.ended_at,
+            boxes=[b.model_dump() for b in event.boxes], track_id=event.track_id, model_name=event.model_name,
+            model_version=event.model_version, frame_width=event.frame_width, frame_height=event.frame_height,
+            test=event.test,
         )  # fmt: skip
-        session.add(alert)
-        session.flush()
         for row in rows:
             row.alert_id = alert.id
         session.add_all(rows)
-        t.record(session, alert.id, "create", t.Actor.of(principal), None, AlertState.new, "", now)
         session.commit()
         return Ingested(alert.id, False)
     except IntegrityError:

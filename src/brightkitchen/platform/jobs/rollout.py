@@ -1,5 +1,7 @@
 """The roll-out's time-based work, for the jobs loop: re-evaluate every site now and then (so a regression
-is recorded when it happens, not when someone looks), then make today's bulletins once it is time."""
+is recorded when it happens, not when someone looks), then make today's bulletins once it is time. It lives
+in jobs, not rollout, so that rollout and bulletin do not import each other (the bulletin reads roll-out
+status; this step drives both)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
 from brightkitchen.platform.notify.outbox import Delivery, deliver_due
-from brightkitchen.platform.rollout.jobs import run_rollout_jobs
+from brightkitchen.platform.video.jobs import cleanup_video
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def run_due_jobs(ctx: PlatformContext, now: datetime | None = None) -> JobReport
         ("escalate", lambda: setattr(report, "escalated", escalate_due(ctx, now))),
         ("rollout", lambda: run_rollout_jobs(ctx, now)),
         ("deliver", lambda: setattr(report, "delivery", deliver_due(ctx, now))),
+        ("video", lambda: cleanup_video(ctx, now)),
     ]
     for name, step in steps:
         try:

@@ -7,12 +7,11 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.alerts.deadlines import region_ids
-from brightkitchen.platform.alerts.models import Alert
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.notify.base import Message, NotifyError
 from brightkitchen.platform.notify.dispatcher import notifier_for
@@ -20,6 +19,7 @@ from brightkitchen.platform.notify.models import Notification, NotificationState
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
+from brightkitchen.platform.tenancy import region_ids
 from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,22 @@ EVENT_TITLES = {
 REPEATABLE = {NotifyEvent.rejected}
 
 
-def render(alert: Alert, site: Site, camera_name: str, event: NotifyEvent, settings: Settings) -> Message:
+class AlertFacts(Protocol):
+    """What a message needs to know of an alert. A protocol, not the model: notify sits below alerts,
+    which queues messages; the outbox never imports the alerts room."""
+
+    id: int
+    site_id: int
+    camera_id: int | None
+    code: str
+    state: str
+    test: bool
+    started_at: datetime
+    deadline_at: datetime
+    escalated_at: datetime | None
+
+
+def render(alert: AlertFacts, site: Site, camera_name: str, event: NotifyEvent, settings: Settings) -> Message:
     name = VIOLATION_NAMES_ZH.get(ViolationCode(alert.code), alert.code)
     subject = f"【明厨亮灶】{EVENT_TITLES[event]}：{site.name} {name}"
     link = f"{settings.public_base_url.rstrip('/')}/alerts/{alert.id}" if settings.public_base_url else ""
@@ -64,7 +79,7 @@ def _wants(channel: NotifyChannel, code: str, event: NotifyEvent) -> bool:
 
 
 def enqueue(
-    session: Session, settings: Settings, alert: Alert, event: NotifyEvent, now: datetime, tag: str = ""
+    session: Session, settings: Settings, alert: AlertFacts, event: NotifyEvent, now: datetime, tag: str = ""
 ) -> int:
     """Queues the message for every channel of the alert's site and of the regions above it."""
     if alert.test:

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import ColumnElement, or_, select
 
-from brightkitchen.platform.authz import Principal, can_see_region, region_path_clause, visible_site_ids
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import SessionDep, SiteManagerDep
+from brightkitchen.platform.authz import Principal, region_path_clause
+from brightkitchen.platform.deps import NowDep, SessionDep, SiteManagerDep
 from brightkitchen.platform.notify.models import Notification, NotificationState, NotifyChannel
 from brightkitchen.platform.notify.schemas import (
     NotificationPublic,
@@ -21,6 +20,7 @@ from brightkitchen.platform.pagination import Page, PageParams, page_params, pag
 from brightkitchen.platform.problems import forbidden, not_found
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.sites import service as sites
+from brightkitchen.platform.tenancy import can_see_region, visible_site_ids
 
 router = APIRouter(tags=["notifications"])
 
@@ -99,11 +99,11 @@ def list_notifications(
         stmt = stmt.where(Notification.alert_id == alert_id)
     rows, total = paginate(session, stmt, params)
     items = [NotificationPublic.model_validate(n) for n in rows]
-    return Page(items=items, total=total, page=params.page, size=params.size)
+    return Page.of(items, total, params)
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=NotificationPublic)
-def retry(notification_id: int, principal: SiteManagerDep, session: SessionDep) -> NotificationPublic:
+def retry(now: NowDep, notification_id: int, principal: SiteManagerDep, session: SessionDep) -> NotificationPublic:
     """Puts a failed (or waiting) message back at the head of the queue."""
     row = session.scalar(
         select(Notification)
@@ -113,5 +113,5 @@ def retry(notification_id: int, principal: SiteManagerDep, session: SessionDep) 
     if row is None:
         raise not_found("notification")
     if row.state != NotificationState.sent:
-        row.state, row.next_attempt_at, row.attempts = NotificationState.pending, utcnow(), 0
+        row.state, row.next_attempt_at, row.attempts = NotificationState.pending, now, 0
     return NotificationPublic.model_validate(row)

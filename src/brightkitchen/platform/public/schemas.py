@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -10,6 +10,7 @@ from brightkitchen.platform.sites.models import SiteKind
 class PublicCamera(BaseModel):
     """A camera the site made public: its name and whether it is working. Never a stream address."""
 
+    id: int = Field(description="to ask for its live view (POST .../cameras/{id}/live)")
     name: str
     area: str | None
     status: str
@@ -33,6 +34,8 @@ class PublicSite(BaseModel):
     kind: SiteKind
     address: str
     cameras: list[PublicCamera]
+    public_video_from: time = Field(description="live viewing opens (local time); equal to until: all day")
+    public_video_until: time
     months: list[MonthRecord] = Field(description="the last months, oldest first, zero-filled")
     generated_at: datetime
 

@@ -11,14 +11,15 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
-from brightkitchen.platform.auth.security import sign
-from brightkitchen.platform.authz import Principal, site_scope
+from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.public.models import Concern
 from brightkitchen.platform.public.schemas import ConcernCreate, MonthRecord, PublicCamera, PublicSite
+from brightkitchen.platform.security import sign
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
 from brightkitchen.platform.storage.links import signed_url
+from brightkitchen.platform.tenancy import site_scope
 from brightkitchen.protocol.codes import ViolationCode
 
 # Concern reports a single client address may send in one window (per address, over all sites).
@@ -80,8 +81,9 @@ def _public_camera(camera: Camera, area: str | None, settings: Settings, now: da
         if camera.latest_picture_key
         else None
     )
-    return PublicCamera(name=camera.name, area=area, status=camera.status, last_seen_at=camera.last_seen_at,
-                        latest_picture_at=camera.latest_picture_at, latest_picture_url=url)  # fmt: skip
+    return PublicCamera(id=camera.id, name=camera.name, area=area, status=camera.status,
+                        last_seen_at=camera.last_seen_at, latest_picture_at=camera.latest_picture_at,
+                        latest_picture_url=url)  # fmt: skip
 
 
 def public_view(session: Session, settings: Settings, site: Site, now: datetime, tz: ZoneInfo) -> PublicSite:
@@ -98,6 +100,8 @@ def public_view(session: Session, settings: Settings, site: Site, now: datetime,
         kind=SiteKind(site.kind),
         address=site.address,
         cameras=cameras,
+        public_video_from=site.public_video_from,
+        public_video_until=site.public_video_until,
         months=rectification_record(session, site.id, now, tz),
         generated_at=now,
     )

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request, status
 
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import SessionDep, SettingsDep, SiteManagerDep
+from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, SiteManagerDep
 from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page, page_params
 from brightkitchen.platform.public import service
 from brightkitchen.platform.public.schemas import ConcernCreate, ConcernPublic, ConcernReceipt, PublicSite
@@ -25,9 +24,9 @@ _NOT_PUBLIC: dict[int | str, dict[str, Any]] = {
     summary="A site's public page: its public cameras and rectification record (no sign-in)",
     responses=_NOT_PUBLIC,
 )
-def public_site(code: str, session: SessionDep, settings: SettingsDep) -> PublicSite:
+def public_site(now: NowDep, code: str, session: SessionDep, settings: SettingsDep) -> PublicSite:
     site = service.get_public_site(session, code)
-    return service.public_view(session, settings, site, utcnow(), ZoneInfo(settings.timezone))
+    return service.public_view(session, settings, site, now, ZoneInfo(settings.timezone))
 
 
 @router.post(
@@ -39,11 +38,11 @@ def public_site(code: str, session: SessionDep, settings: SettingsDep) -> Public
     responses={**_NOT_PUBLIC, 429: {"description": "too many reports from this address; see Retry-After"}},
 )
 def report_concern(
-    code: str, body: ConcernCreate, request: Request, session: SessionDep, settings: SettingsDep
+    now: NowDep, code: str, body: ConcernCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> ConcernReceipt:
     site = service.get_public_site(session, code)
     client = service.client_hash(settings.secret_key, request.client.host if request.client else "unknown")
-    concern = service.create_concern(session, site, body, client, utcnow())
+    concern = service.create_concern(session, site, body, client, now)
     return ConcernReceipt(received_at=concern.created_at)
 
 
@@ -70,4 +69,4 @@ def list_concerns(
         )
         for c, s in rows
     ]
-    return Page(items=items, total=total, page=params.page, size=params.size)
+    return Page.of(items, total, params)

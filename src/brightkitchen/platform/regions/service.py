@@ -3,18 +3,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.authz import Principal, can_see_region
-from brightkitchen.platform.problems import Problem, conflict, not_found
+from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.problems import Problem, conflict
 from brightkitchen.platform.regions.models import PARENT_KIND, Region, RegionKind
 from brightkitchen.platform.regions.schemas import RegionCreate
-from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.tenancy import region_has_sites, visible_region
 
 
 def get_visible(session: Session, principal: Principal, region_id: int) -> Region:
-    region = session.get(Region, region_id)
-    if region is None or not can_see_region(session, principal, region_id):
-        raise not_found("region")
-    return region
+    return visible_region(session, principal, region_id)
 
 
 def create(session: Session, body: RegionCreate) -> Region:
@@ -51,8 +48,7 @@ def add_region(session: Session, name: str, code: str, kind: RegionKind, parent:
 
 def delete(session: Session, region: Region) -> None:
     has_children = session.scalar(select(Region.id).where(Region.parent_id == region.id).limit(1))
-    has_sites = session.scalar(select(Site.id).where(Site.region_id == region.id).limit(1))
-    if has_children is not None or has_sites is not None:
+    if has_children is not None or region_has_sites(session, region.id):
         raise conflict("the region still has sub-regions or sites")
     session.delete(region)
 

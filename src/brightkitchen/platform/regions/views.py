@@ -33,7 +33,7 @@ def list_regions(
         stmt = stmt.where(Region.name.contains(q, autoescape=True))
     rows, total = paginate(session, stmt, params)
     items = [RegionPublic.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=params.page, size=params.size)
+    return Page.of(items, total, params)
 
 
 @router.post("", response_model=RegionPublic, status_code=status.HTTP_201_CREATED)

@@ -8,13 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from brightkitchen.platform.authz import can_see_region
-from brightkitchen.platform.deps import RegionStaffDep, SessionDep, SettingsDep
-from brightkitchen.platform.problems import Problem, not_found
-from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.deps import NowDep, RegionStaffDep, SessionDep, SettingsDep
+from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.reports.periods import PeriodKind
 from brightkitchen.platform.reports.service import ReportFormat, build_report
-from brightkitchen.platform.rollout.clock import NowDep
+from brightkitchen.platform.tenancy import visible_region
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -44,9 +42,7 @@ async def get_report(
         raise Problem(
             422, "Invalid request", "region_id is required", errors=[{"field": "region_id", "message": "missing"}]
         )
-    region = session.get(Region, region_id)
-    if region is None or not can_see_region(session, principal, region_id):
-        raise not_found("region")
+    region = visible_region(session, principal, region_id)
     # Building a monthly PDF takes a moment: keep it off the event loop.
     report = await run_in_threadpool(build_report, session, settings, region, period, day, fmt, now)
     headers = {"Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"}

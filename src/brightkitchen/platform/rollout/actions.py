@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert
 from brightkitchen.platform.authz import Principal
-from brightkitchen.platform.ingest.content import sniff, structure_problem
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.rollout.models import Acceptance, AcceptancePhoto, AlertTestRequest, Training
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.base import EvidenceStore, new_key
+from brightkitchen.platform.uploads.photos import photo_type
 from brightkitchen.platform.users.models import User
 
-PHOTO_TYPES = ("image/jpeg", "image/png")
 MAX_PHOTOS = 6
 
 
@@ -53,26 +52,6 @@ def record_training(
     return row
 
 
-def _photo_problem(index: int, data: bytes) -> Problem | None:
-    field = f"photos[{index}]"
-    ctype = sniff(data)
-    if ctype not in PHOTO_TYPES:
-        return Problem(
-            415,
-            "Unsupported media type",
-            f"{field} must be a JPEG or PNG image by content",
-            errors=[{"field": field, "message": "not JPEG or PNG"}],
-            code="unsupported_media_type",
-        )
-    assert ctype is not None
-    broken = structure_problem(ctype, data)
-    if broken:
-        return Problem(
-            422, "Invalid request", f"{field}: {broken}", errors=[{"field": field, "message": broken}], code="corrupt"
-        )
-    return None
-
-
 def sign_acceptance(
     session: Session,
     store: EvidenceStore,
@@ -92,10 +71,11 @@ def sign_acceptance(
         raise Problem(
             422, "Invalid request", f"at most {MAX_PHOTOS} photos", errors=[{"field": "photos", "message": "too many"}]
         )
-    for i, data in enumerate(photos):
-        problem = _photo_problem(i, data)
-        if problem:
-            raise problem
+    types = [
+        photo_type(data, field=f"photos[{i}]", subject=f"photos[{i}]", mismatch="not JPEG or PNG",
+                   corrupt_prefix=f"photos[{i}]: ")
+        for i, data in enumerate(photos)
+    ]  # fmt: skip
     inspector = session.get(User, principal.id)
     name = (inspector.display_name or inspector.username) if inspector else str(principal.id)
     acceptance = Acceptance(site_id=site_id, inspector_id=principal.id, inspector_name=name, note=note, signed_at=now)
@@ -103,8 +83,7 @@ def sign_acceptance(
     session.flush()
     written: list[str] = []
     try:
-        for data in photos:
-            ctype = sniff(data) or "image/jpeg"
+        for data, ctype in zip(photos, types, strict=True):
             key = new_key(site_id, ctype, now)
             store.put(key, data, ctype)
             written.append(key)

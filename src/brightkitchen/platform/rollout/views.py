@@ -1,25 +1,20 @@
 """The roll-out API: checklists (anyone for the sites they see; schools read their own only),
-the installer's and inspector's actions, and the device's side of "send test alert"."""
+the installer's and inspector's actions. The device's side of "send test alert" is in device_api."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import or_, select
+from fastapi import APIRouter, Depends, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from brightkitchen.platform.authz import Principal, can_see_region, site_scope
-from brightkitchen.platform.deps import RegionStaffDep, SessionDep, SettingsDep, UserDep, require_roles
-from brightkitchen.platform.ingest.ratelimit import LimitedDeviceDep
-from brightkitchen.platform.ingest.uploads import part_bytes, read_form
-from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
-from brightkitchen.platform.problems import not_found
-from brightkitchen.platform.regions.models import Region
-from brightkitchen.platform.rollout import actions, service
-from brightkitchen.platform.rollout.clock import NowDep
-from brightkitchen.platform.rollout.models import RolloutStatus, RolloutStatusChange, SiteRollout
+from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.deps import NowDep, RegionStaffDep, SessionDep, SettingsDep, UserDep, require_roles
+from brightkitchen.platform.pagination import Page, PageParams, page_params
+from brightkitchen.platform.roles import Role
+from brightkitchen.platform.rollout import actions, queries, service
+from brightkitchen.platform.rollout.models import RolloutStatus
 from brightkitchen.platform.rollout.present import checklist_public, site_status_public
 from brightkitchen.platform.rollout.schemas import (
     AcceptancePublic,
@@ -32,7 +27,8 @@ from brightkitchen.platform.rollout.schemas import (
 )
 from brightkitchen.platform.sites.models import Site
 from brightkitchen.platform.storage.deps import StoreDep
-from brightkitchen.platform.users.models import Role
+from brightkitchen.platform.tenancy import get_visible
+from brightkitchen.platform.uploads.forms import part_bytes, read_form
 
 router = APIRouter(prefix="/rollout", tags=["rollout"])
 # The on-site acceptance is the inspector's signature: a regulator's, not an administrator's.
@@ -61,14 +57,6 @@ _ACCEPT_DOC = {
 }
 
 
-def visible_site(session: SessionDep, principal: Principal, site_id: int) -> Site:
-    """Another tenant's site answers exactly like a missing one."""
-    site = session.scalar(select(Site).where(Site.id == site_id, site_scope(principal)))
-    if site is None:
-        raise not_found("site")
-    return site
-
-
 @router.get("/sites", response_model=Page[SiteStatusPublic], summary="Roll-out status of the sites the caller sees")
 def list_sites(
     principal: UserDep,
@@ -81,45 +69,25 @@ def list_sites(
         RolloutStatus | None, Query(alias="status", description="filter on the last stored status")
     ] = None,
 ) -> Page[SiteStatusPublic]:
-    stmt = (
-        select(Site)
-        .outerjoin(SiteRollout, SiteRollout.site_id == Site.id)
-        .where(site_scope(principal))
-        .order_by(Site.code)
-    )
-    if region_id is not None:
-        region = session.get(Region, region_id)
-        if region is None or not can_see_region(session, principal, region_id):
-            raise not_found("region")
-        stmt = stmt.where(Site.region_id.in_(select(Region.id).where(Region.path.startswith(region.path))))
-    if rollout_status is not None:
-        cond = SiteRollout.status == rollout_status
-        if rollout_status is RolloutStatus.not_started:
-            cond = or_(cond, SiteRollout.site_id.is_(None))  # never evaluated yet
-        stmt = stmt.where(cond)
-    sites, total = paginate(session, stmt, params)
+    sites, total = queries.list_sites(session, principal, params, region_id, rollout_status)
     lists = service.evaluate_sites(session, settings, [s.id for s in sites], now)
     items = [site_status_public(site, lists[site.id]) for site in sites]
-    return Page(items=items, total=total, page=params.page, size=params.size)
+    return Page.of(items, total, params)
 
 
 @router.get("/sites/{site_id}", response_model=ChecklistPublic, summary="A site's acceptance checklist")
 def get_checklist(
     site_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> ChecklistPublic:
-    site = visible_site(session, principal, site_id)
+    site = get_visible(session, principal, Site, site_id, "site")
     checklist = service.evaluate_site(session, settings, site.id, now)
     return checklist_public(settings, site, checklist, now)
 
 
 @router.get("/sites/{site_id}/history", response_model=list[StatusChangePublic], summary="Status changes, oldest first")
 def get_history(site_id: int, principal: UserDep, session: SessionDep) -> list[StatusChangePublic]:
-    site = visible_site(session, principal, site_id)
-    rows = session.scalars(
-        select(RolloutStatusChange)
-        .where(RolloutStatusChange.site_id == site.id)
-        .order_by(RolloutStatusChange.at, RolloutStatusChange.id)
-    )
+    site = get_visible(session, principal, Site, site_id, "site")
+    rows = queries.history(session, site.id)
     return [StatusChangePublic.model_validate(r) for r in rows]
 
 
@@ -132,7 +100,7 @@ def get_history(site_id: int, principal: UserDep, session: SessionDep) -> list[S
 def send_test_alert(
     site_id: int, principal: RegionStaffDep, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> AlertTestRequestPublic:
-    site = visible_site(session, principal, site_id)
+    site = get_visible(session, principal, Site, site_id, "site")
     return AlertTestRequestPublic.model_validate(actions.request_test_alert(session, settings, principal, site.id, now))
 
 
@@ -150,7 +118,7 @@ def record_training(
     settings: SettingsDep,
     now: NowDep,
 ) -> TrainingPublic:
-    site = visible_site(session, principal, site_id)
+    site = get_visible(session, principal, Site, site_id, "site")
     row = actions.record_training(
         session, principal, site.id, body.trainer, body.attendees, body.note, body.trained_at, now
     )
@@ -174,7 +142,7 @@ async def sign_acceptance(
     store: StoreDep,
     now: NowDep,
 ) -> AcceptancePublic:
-    site = await run_in_threadpool(visible_site, session, principal, site_id)
+    site = await run_in_threadpool(get_visible, session, principal, Site, site_id, "site")
     form = await read_form(request, settings.max_upload_bytes, max_files=actions.MAX_PHOTOS + 1)
     try:
         photos = [data for value in form.getlist("photos") if (data := await _read(value))]
@@ -191,18 +159,3 @@ async def sign_acceptance(
 async def _read(value: UploadFile | str) -> bytes:
     # A photo sent as a plain field still goes through the content check (and fails it).
     return await value.read() if isinstance(value, UploadFile) else value.encode()
-
-
-@router.get(
-    "/device/test-request",
-    response_model=AlertTestRequestPublic,
-    summary="For edge devices: the pending test request of its site (204 when none)",
-    responses={204: {"description": "nothing to test"}},
-)
-def device_test_request(device: LimitedDeviceDep, session: SessionDep, now: NowDep) -> Response:
-    assert device.site_id is not None
-    req = actions.pending_for_device(session, device.site_id, now)
-    if req is None:
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-    body = AlertTestRequestPublic.model_validate(req).model_dump_json()
-    return Response(body, media_type="application/json")

@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import hash_password
-from brightkitchen.platform.authz import Principal, can_see_region
+from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.regions.service import add_region
+from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.sites.models import Site, SiteKind
+from brightkitchen.platform.tenancy import can_see_region
 from brightkitchen.platform.users.models import Role, User
 
 # Column headers as regulators write them (Chinese) or as the template names them (English).

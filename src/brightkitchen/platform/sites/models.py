@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brightkitchen.platform.db import Base, UTCDateTime, utcnow
@@ -38,6 +38,11 @@ class Site(Base):
     work_start: Mapped[time] = mapped_column(Time(), default=time(5, 0))
     work_end: Mapped[time] = mapped_column(Time(), default=time(20, 0))
     public_page: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Local hours (settings.timezone) in which the public may watch the site's public cameras live.
+    public_video_from: Mapped[time] = mapped_column(Time(), default=time(6, 0))
+    public_video_until: Mapped[time] = mapped_column(Time(), default=time(20, 0))
+    # Cameras streamed at once from this site (its uplink); NULL = settings.video_stream_limit.
+    video_stream_limit: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -62,6 +67,10 @@ class Camera(Base):
     name: Mapped[str] = mapped_column(String(128))
     # Kept server-side: only admins, the site's school admin and the site's own device ever read it.
     stream_url: Mapped[str] = mapped_column(String(1024), default="")
+    # A lighter sub-stream for live viewing; kept server-side like stream_url.
+    live_url: Mapped[str] = mapped_column(String(1024), default="")
+    record: Mapped[bool] = mapped_column(Boolean, default=True)
+    retention_days: Mapped[int] = mapped_column(Integer, default=7)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="unknown")
     fps: Mapped[float | None] = mapped_column(default=None)

@@ -22,6 +22,9 @@ class SiteCreate(BaseModel):
     work_start: time = time(5, 0)
     work_end: time = time(20, 0)
     public_page: bool = False
+    public_video_from: time = time(6, 0)
+    public_video_until: time = time(20, 0)
+    video_stream_limit: int | None = Field(default=None, ge=1, le=64)
 
 
 class SiteUpdate(BaseModel):
@@ -36,10 +39,24 @@ class SiteUpdate(BaseModel):
     work_start: time | None = None
     work_end: time | None = None
     public_page: bool | None = None
+    public_video_from: time | None = None
+    public_video_until: time | None = None
+    video_stream_limit: int | None = Field(default=None, ge=1, le=64)
 
 
 # Fields a school admin may change on its own site; the rest is the regulator's.
-SCHOOL_EDITABLE = frozenset({"address", "contact_name", "contact_phone", "work_start", "work_end", "public_page"})
+SCHOOL_EDITABLE = frozenset(
+    {
+        "address",
+        "contact_name",
+        "contact_phone",
+        "work_start",
+        "work_end",
+        "public_page",
+        "public_video_from",
+        "public_video_until",
+    }
+)
 
 
 class SitePublic(BaseModel):
@@ -56,6 +73,9 @@ class SitePublic(BaseModel):
     work_start: time
     work_end: time
     public_page: bool
+    public_video_from: time
+    public_video_until: time
+    video_stream_limit: int | None = None
 
 
 class AreaCreate(BaseModel):
@@ -82,6 +102,9 @@ class CameraCreate(BaseModel):
     stream_url: str = Field(default="", max_length=1024)
     area_id: int | None = None
     public: bool = False
+    live_url: str = Field(default="", max_length=1024, description="lighter sub-stream for live viewing (write-only)")
+    record: bool = True
+    retention_days: int = Field(default=7, ge=1, le=90)
 
 
 class CameraUpdate(BaseModel):
@@ -91,6 +114,9 @@ class CameraUpdate(BaseModel):
     stream_url: str | None = Field(default=None, max_length=1024)
     area_id: int | None = None
     public: bool | None = None
+    live_url: str | None = Field(default=None, max_length=1024)
+    record: bool | None = None
+    retention_days: int | None = Field(default=None, ge=1, le=90)
 
 
 class CameraPublic(BaseModel):
@@ -107,6 +133,9 @@ class CameraPublic(BaseModel):
     status: str
     fps: float | None
     has_stream_url: bool = False
+    has_live_url: bool = False
+    record: bool = True
+    retention_days: int = 7
     latest_picture_at: datetime | None = None
     latest_picture_url: str | None = Field(default=None, description="short-lived signed link to the latest picture")
 
@@ -115,8 +144,10 @@ class CameraPublic(BaseModel):
     def _flag_url(cls, data: object) -> object:
         url = getattr(data, "stream_url", None)
         if url is not None and not isinstance(data, dict):
-            fields = ("id", "site_id", "area_id", "key", "name", "public", "status", "fps", "latest_picture_at")
-            return {**{k: getattr(data, k) for k in fields}, "has_stream_url": bool(url)}
+            fields = ("id", "site_id", "area_id", "key", "name", "public", "status", "fps", "latest_picture_at",
+                      "record", "retention_days")  # fmt: skip
+            flags = {"has_stream_url": bool(url), "has_live_url": bool(getattr(data, "live_url", ""))}
+            return {**{k: getattr(data, k) for k in fields}, **flags}
         return data
 
 

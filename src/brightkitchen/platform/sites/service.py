@@ -1,25 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.authz import Principal, can_see_region, site_scope
+from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.pagination import PageParams, paginate
 from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
 from brightkitchen.platform.regions.service import ensure_street
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.sites.schemas import SCHOOL_EDITABLE, CameraPublic, SiteCreate, SiteUpdate
 from brightkitchen.platform.storage.links import signed_url
+from brightkitchen.platform.tenancy import can_see_region, in_region, site_scope
+from brightkitchen.platform.tenancy import get_visible as get_scoped
 from brightkitchen.platform.users.models import Role
 
 
 def get_visible(session: Session, principal: Principal, site_id: int) -> Site:
-    site = session.scalar(select(Site).where(Site.id == site_id, site_scope(principal)))
-    if site is None:
-        raise not_found("site")
-    return site
+    return get_scoped(session, principal, Site, site_id, "site")
 
 
 def check_region_allowed(session: Session, principal: Principal, region_id: int) -> None:
@@ -50,10 +51,45 @@ def update(session: Session, principal: Principal, site: Site, body: SiteUpdate)
     if "region_id" in changes:
         check_region_allowed(session, principal, changes["region_id"])
     for key, value in changes.items():
-        if value is None and key not in ("address",):
+        if value is None and key not in ("address", "video_stream_limit"):
             continue
         setattr(site, key, value)
     return site
+
+
+def list_sites(
+    session: Session, principal: Principal, params: PageParams, region_id: int | None, kind: str | None, q: str | None
+) -> tuple[list[Site], int]:
+    stmt = select(Site).where(site_scope(principal)).order_by(Site.id)
+    if region_id is not None:
+        stmt = stmt.where(in_region(session, principal, region_id))
+    if kind is not None:
+        stmt = stmt.where(Site.kind == kind)
+    if q:
+        stmt = stmt.where(Site.name.contains(q, autoescape=True) | Site.code.contains(q, autoescape=True))
+    return paginate(session, stmt, params)
+
+
+def list_areas(session: Session, site: Site) -> Sequence[KitchenArea]:
+    return session.scalars(select(KitchenArea).where(KitchenArea.site_id == site.id).order_by(KitchenArea.id)).all()
+
+
+def get_area(session: Session, site: Site, area_id: int) -> KitchenArea:
+    area = session.get(KitchenArea, area_id)
+    if area is None or area.site_id != site.id:
+        raise not_found("area")
+    return area
+
+
+def list_cameras(
+    session: Session, principal: Principal, params: PageParams, site_id: int | None, status: str | None
+) -> tuple[list[Camera], int]:
+    stmt = select(Camera).join(Site, Site.id == Camera.site_id).where(site_scope(principal)).order_by(Camera.id)
+    if site_id is not None:
+        stmt = stmt.where(Camera.site_id == site_id)
+    if status is not None:
+        stmt = stmt.where(Camera.status == status)
+    return paginate(session, stmt, params)
 
 
 def require_manager(principal: Principal) -> None:
@@ -85,12 +121,7 @@ def check_area(session: Session, site: Site, area_id: int | None) -> None:
 
 
 def get_camera_visible(session: Session, principal: Principal, camera_id: int) -> Camera:
-    camera = session.scalar(
-        select(Camera).join(Site, Site.id == Camera.site_id).where(Camera.id == camera_id, site_scope(principal))
-    )
-    if camera is None:
-        raise not_found("camera")
-    return camera
+    return get_scoped(session, principal, Camera, camera_id, "camera")
 
 
 def create_camera(session: Session, site: Site, **fields: object) -> Camera:

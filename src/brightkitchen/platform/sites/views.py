@@ -3,16 +3,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile, status
-from sqlalchemy import select
 
-from brightkitchen.platform.authz import site_scope
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import AdminDep, RegionStaffDep, SessionDep, SettingsDep, SiteManagerDep, UserDep
-from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
-from brightkitchen.platform.problems import Problem, not_found
-from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.deps import (
+    AdminDep,
+    NowDep,
+    RegionStaffDep,
+    SessionDep,
+    SettingsDep,
+    SiteManagerDep,
+    UserDep,
+)
+from brightkitchen.platform.pagination import Page, PageParams, page_params
+from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.sites import importer, service
-from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
+from brightkitchen.platform.sites.models import Site, SiteKind
 from brightkitchen.platform.sites.schemas import (
     AreaCreate,
     AreaPublic,
@@ -38,19 +42,8 @@ def list_sites(
     kind: SiteKind | None = None,
     q: Annotated[str | None, Query(max_length=64, description="name or code contains")] = None,
 ) -> Page[SitePublic]:
-    stmt = select(Site).where(site_scope(principal)).order_by(Site.id)
-    if region_id is not None:
-        region = session.get(Region, region_id)
-        if region is None:
-            raise not_found("region")
-        subtree = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-        stmt = stmt.where(Site.region_id.in_(subtree))
-    if kind is not None:
-        stmt = stmt.where(Site.kind == kind)
-    if q:
-        stmt = stmt.where(Site.name.contains(q, autoescape=True) | Site.code.contains(q, autoescape=True))
-    rows, total = paginate(session, stmt, params)
-    return Page(items=[SitePublic.model_validate(s) for s in rows], total=total, page=params.page, size=params.size)
+    rows, total = service.list_sites(session, principal, params, region_id, kind, q)
+    return Page.of([SitePublic.model_validate(s) for s in rows], total, params)
 
 
 @router.post("/sites", response_model=SitePublic, status_code=status.HTTP_201_CREATED)
@@ -77,8 +70,7 @@ def delete_site(site_id: int, principal: AdminDep, session: SessionDep) -> None:
 @router.get("/sites/{site_id}/areas", response_model=list[AreaPublic])
 def list_areas(site_id: int, principal: UserDep, session: SessionDep) -> list[AreaPublic]:
     site = service.get_visible(session, principal, site_id)
-    rows = session.scalars(select(KitchenArea).where(KitchenArea.site_id == site.id).order_by(KitchenArea.id))
-    return [AreaPublic.model_validate(a) for a in rows]
+    return [AreaPublic.model_validate(a) for a in service.list_areas(session, site)]
 
 
 @router.post("/sites/{site_id}/areas", response_model=AreaPublic, status_code=status.HTTP_201_CREATED)
@@ -90,14 +82,12 @@ def create_area(site_id: int, body: AreaCreate, principal: SiteManagerDep, sessi
 @router.delete("/sites/{site_id}/areas/{area_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_area(site_id: int, area_id: int, principal: SiteManagerDep, session: SessionDep) -> None:
     site = service.get_visible(session, principal, site_id)
-    area = session.get(KitchenArea, area_id)
-    if area is None or area.site_id != site.id:
-        raise not_found("area")
-    session.delete(area)
+    session.delete(service.get_area(session, site, area_id))
 
 
 @router.get("/cameras", response_model=Page[CameraPublic], summary="Cameras the caller may see")
 def list_cameras(
+    now: NowDep,
     principal: UserDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -105,35 +95,35 @@ def list_cameras(
     site_id: int | None = None,
     camera_status: Annotated[str | None, Query(alias="status", max_length=16)] = None,
 ) -> Page[CameraPublic]:
-    stmt = select(Camera).join(Site, Site.id == Camera.site_id).where(site_scope(principal)).order_by(Camera.id)
-    if site_id is not None:
-        stmt = stmt.where(Camera.site_id == site_id)
-    if camera_status is not None:
-        stmt = stmt.where(Camera.status == camera_status)
-    rows, total = paginate(session, stmt, params)
-    now = utcnow()
-    return Page(
-        items=[service.camera_public(c, settings, now) for c in rows], total=total, page=params.page, size=params.size
-    )
+    rows, total = service.list_cameras(session, principal, params, site_id, camera_status)
+    now = now
+    return Page.of([service.camera_public(c, settings, now) for c in rows], total, params)
 
 
 @router.post("/sites/{site_id}/cameras", response_model=CameraPublic, status_code=status.HTTP_201_CREATED)
 def create_camera(
-    site_id: int, body: CameraCreate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+    now: NowDep, site_id: int, body: CameraCreate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
 ) -> CameraPublic:
     site = service.get_visible(session, principal, site_id)
     service.check_area(session, site, body.area_id)
-    return service.camera_public(service.create_camera(session, site, **body.model_dump()), settings, utcnow())
+    return service.camera_public(service.create_camera(session, site, **body.model_dump()), settings, now)
 
 
 @router.get("/cameras/{camera_id}", response_model=CameraPublic)
-def get_camera(camera_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep) -> CameraPublic:
-    return service.camera_public(service.get_camera_visible(session, principal, camera_id), settings, utcnow())
+def get_camera(
+    now: NowDep, camera_id: int, principal: UserDep, session: SessionDep, settings: SettingsDep
+) -> CameraPublic:
+    return service.camera_public(service.get_camera_visible(session, principal, camera_id), settings, now)
 
 
 @router.patch("/cameras/{camera_id}", response_model=CameraPublic)
 def update_camera(
-    camera_id: int, body: CameraUpdate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+    now: NowDep,
+    camera_id: int,
+    body: CameraUpdate,
+    principal: SiteManagerDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CameraPublic:
     camera = service.get_camera_visible(session, principal, camera_id)
     changes = body.model_dump(exclude_unset=True)
@@ -144,7 +134,7 @@ def update_camera(
     for key, value in changes.items():
         if value is not None or key == "area_id":
             setattr(camera, key, value)
-    return service.camera_public(camera, settings, utcnow())
+    return service.camera_public(camera, settings, now)
 
 
 @router.delete("/cameras/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)

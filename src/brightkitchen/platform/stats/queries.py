@@ -11,22 +11,18 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.deadlines import overdue_clause
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
-from brightkitchen.platform.authz import Principal, can_see_region, site_scope
+from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.devices.models import Device
-from brightkitchen.platform.problems import not_found
-from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
+from brightkitchen.platform.tenancy import in_region, site_scope
 from brightkitchen.protocol.codes import ViolationCode
 
 
 def site_ids(session: Session, principal: Principal, region_id: int | None) -> Select[Any]:
     stmt = select(Site.id).where(site_scope(principal))
     if region_id is not None:
-        region = session.get(Region, region_id)
-        if region is None or not can_see_region(session, principal, region_id):
-            raise not_found("region")
-        stmt = stmt.where(Site.region_id.in_(select(Region.id).where(Region.path.startswith(region.path))))
+        stmt = stmt.where(in_region(session, principal, region_id))
     return stmt
 
 

@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import SessionDep, SettingsDep, UserDep
+from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, UserDep
 from brightkitchen.platform.stats import queries, service
 from brightkitchen.platform.stats.schemas import OverviewPublic, RankingPublic
 
@@ -14,17 +13,19 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 
 @router.get("/overview", response_model=OverviewPublic, summary="KPIs over the caller's sites (or a region)")
 def overview(
+    now: NowDep,
     principal: UserDep,
     session: SessionDep,
     settings: SettingsDep,
     region_id: Annotated[int | None, Query(description="only this region's subtree")] = None,
 ) -> OverviewPublic:
     ids = queries.site_ids(session, principal, region_id)
-    return service.overview(session, settings, ids, utcnow())
+    return service.overview(session, settings, ids, now)
 
 
 @router.get("/ranking", response_model=RankingPublic, summary="Sites by score, best first (formula in the body)")
 def ranking(
+    now: NowDep,
     principal: UserDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -32,4 +33,4 @@ def ranking(
     days: Annotated[int, Query(ge=1, le=366, description="window for alert counts")] = 30,
 ) -> RankingPublic:
     ids = queries.site_ids(session, principal, region_id)
-    return service.ranking(session, settings, ids, utcnow(), days)
+    return service.ranking(session, settings, ids, now, days)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
-from brightkitchen.platform.auth.security import sign, signature_ok
+from brightkitchen.platform.security import sign, signature_ok
 
 EVIDENCE_PATH = "/api/v1/evidence/"
 

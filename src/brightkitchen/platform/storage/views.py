@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
-from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.deps import SettingsDep
+from brightkitchen.platform.deps import NowDep, SettingsDep
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.storage.base import EvidenceMissing, InvalidKey, check_key, content_type_of
 from brightkitchen.platform.storage.deps import StoreDep
@@ -19,13 +18,14 @@ router = APIRouter(tags=["evidence"])
 
 @router.get("/evidence/{key:path}", summary="An evidence file, through a signed link", response_class=Response)
 def get_evidence(
+    now: NowDep,
     key: str,
     settings: SettingsDep,
     store: StoreDep,
     exp: Annotated[int, Query()],
     sig: Annotated[str, Query(max_length=128)],
 ) -> Response:
-    if not link_ok(settings.secret_key, key, exp, sig, utcnow()):
+    if not link_ok(settings.secret_key, key, exp, sig, now):
         raise Problem(403, "Forbidden", "the link is invalid or has expired; reload the alert", code="bad_link")
     try:
         check_key(key)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.authz import Principal
-from brightkitchen.platform.ingest.content import jpeg_problem, sniff
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.storage.base import EvidenceMissing, EvidenceStore, InvalidKey, new_key
+from brightkitchen.platform.uploads.content import jpeg_problem, sniff
 
 log = logging.getLogger(__name__)
 MAX_PICTURE_BYTES = 2 * 1024 * 1024

@@ -1,23 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brightkitchen.platform.db import Base, UTCDateTime, utcnow
+from brightkitchen.platform.roles import REGION_ROLES, SITE_ROLES, Role
 
-
-class Role(StrEnum):
-    admin = "admin"
-    regulator = "regulator"
-    school_admin = "school_admin"
-    school_staff = "school_staff"
-
-
-SITE_ROLES = frozenset({Role.school_admin, Role.school_staff})
-REGION_ROLES = frozenset({Role.admin, Role.regulator})
+__all__ = ["REGION_ROLES", "SITE_ROLES", "AccessToken", "Role", "User"]
 
 
 class User(Base):

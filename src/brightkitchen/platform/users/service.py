@@ -3,17 +3,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.auth.security import hash_password
-from brightkitchen.platform.authz import (
-    Principal,
-    can_see_region,
-    can_see_site,
-    region_path_clause,
-    visible_site_ids,
-)
+from brightkitchen.platform.authz import Principal, region_path_clause
+from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
 from brightkitchen.platform.regions.models import Region
-from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.security import hash_password
+from brightkitchen.platform.tenancy import can_see_region, can_see_site, visible_site_ids
+from brightkitchen.platform.users.models import AccessToken, Role, User
 from brightkitchen.platform.users.schemas import UserCreate
 
 # Which roles each role may create or manage (always inside its own scope).
@@ -83,3 +79,11 @@ def create(session: Session, body: UserCreate) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def revoke_all_for_user(session: Session, user_id: int) -> None:
+    now = utcnow()
+    for tok in session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+    ):
+        tok.revoked_at = now

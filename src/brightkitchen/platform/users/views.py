@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
-from brightkitchen.platform.auth.security import hash_password
-from brightkitchen.platform.auth.service import revoke_all_for_user
 from brightkitchen.platform.deps import SessionDep, SiteManagerDep
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
 from brightkitchen.platform.problems import Problem
+from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.users import service
 from brightkitchen.platform.users.models import Role, User
 from brightkitchen.platform.users.schemas import UserCreate, UserPublic, UserUpdate
@@ -34,7 +33,7 @@ def list_users(
     if q:
         stmt = stmt.where(User.username.contains(q, autoescape=True) | User.display_name.contains(q, autoescape=True))
     rows, total = paginate(session, stmt, params)
-    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, page=params.page, size=params.size)
+    return Page.of([UserPublic.model_validate(u) for u in rows], total, params)
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
@@ -55,10 +54,10 @@ def update_user(user_id: int, body: UserUpdate, principal: SiteManagerDep, sessi
     changes = body.model_dump(exclude_unset=True)
     if "password" in changes and changes["password"] is not None:
         user.password_hash = hash_password(changes.pop("password"))
-        revoke_all_for_user(session, user.id)
+        service.revoke_all_for_user(session, user.id)
     changes.pop("password", None)
     if changes.get("is_active") is False:
-        revoke_all_for_user(session, user.id)
+        service.revoke_all_for_user(session, user.id)
     for key, value in changes.items():
         if value is not None:
             setattr(user, key, str(value) if key == "email" else value)

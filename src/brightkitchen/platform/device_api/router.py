@@ -1,0 +1,17 @@
+"""Composes the device API from its topic modules. A new device endpoint is one more module listed here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from brightkitchen.platform.device_api import config, events, heartbeats, pictures, test_requests, video
+
+
+def device_router() -> APIRouter:
+    api = APIRouter()
+    for topic in (events, heartbeats, config, pictures, test_requests, video):
+        api.include_router(topic.router)
+    return api
+
+
+router = device_router()

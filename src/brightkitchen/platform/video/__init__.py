@@ -1,0 +1,1 @@
+"""Live video, recorded playback and the video access log (wire contract: ``brightkitchen.protocol.video``)."""
