@@ -8,6 +8,10 @@ and the uploader, which posts to a local stub platform. Each N runs in its own p
 
     python bench/edge_throughput.py                       # N = 1, 4, 8, 12; 30 s each
     python bench/edge_throughput.py --cameras 2,6 --seconds 20 --keyframes-only
+    python bench/edge_throughput.py --no-video            # the same without recording and live: the baseline
+
+By default every camera is also recorded (remux to disk) and the first 4 are watched live (segments uploaded
+to the stub platform), as on a busy site.
 
 Printed per N: analysis frames sampled and dropped, whether 1 fps was sustained with < 5 % dropped,
 p95 latency frame -> rules decided and frame -> event stored (the latter includes the 5 s post-roll by
@@ -63,7 +67,36 @@ def make_720p(out: Path, seconds: int = 20, fps: int = 25) -> Path:
 
 
 class _Platform(BaseHTTPRequestHandler):
-    """Stub of the device API: accepts every event and heartbeat."""
+    """Stub of the device API: accepts every event, heartbeat and video segment; its video demand asks for the
+    first ``live`` cameras live (``cam00``..)."""
+
+    live = 0
+    segments = 0
+    lock = threading.Lock()
+
+    def do_GET(self) -> None:
+        if "/device/video/demand" not in self.path:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        keys = [f"cam{i:02d}" for i in range(self.live)]
+        body = json.dumps({"version": f"bench-{self.live}", "live": keys, "playback": []}).encode()
+        if f"after=bench-{self.live}" in self.path:
+            time.sleep(5)  # nothing changes: the long-poll waits (shortened)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with _Platform.lock:
+            _Platform.segments += 1
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -79,12 +112,13 @@ class _Platform(BaseHTTPRequestHandler):
 
 
 def one_run(
-    n: int, seconds: float, warmup: float, video: Path, keyframes_only: bool, workers: int
+    n: int, seconds: float, warmup: float, video: Path, keyframes_only: bool, workers: int, live: int, record: bool
 ) -> dict[str, object]:
     from brightkitchen.edge.agent import Agent
     from brightkitchen.edge.config import EdgeConfig
     from brightkitchen.edge.detect.stack import stack_factory
 
+    _Platform.live = min(live, n) if record else 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     data = Path(tempfile.mkdtemp(prefix="bk-bench-"))
@@ -103,6 +137,7 @@ def one_run(
             "analysis_workers": workers,
             "platform": {"url": f"http://127.0.0.1:{server.server_address[1]}", "device_key": "bench"},
             "source": {"loop": True, "realtime": True, "keyframes_only": keyframes_only},
+            "video": {"enabled": record},
             "cameras": [{"key": f"cam{i:02d}", "name": f"cam{i}", "url": str(video), "rules": rules} for i in range(n)],
         }
     )
@@ -115,7 +150,9 @@ def one_run(
     for c in cams:
         c.stats.decision_latency.clear()
     agent.events.latency.clear()
+    segments0 = _Platform.segments
     time.sleep(seconds)
+    live_segments = _Platform.segments - segments0
     cpu1, elapsed = resource.getrusage(resource.RUSAGE_SELF), time.monotonic() - t0
     now = [(c.source.health().frames_sampled, c.queue.dropped, c.stats.processed, c.stats.detect_cpu_s) for c in cams]
     decision = [x for c in cams for x in c.stats.decision_latency]
@@ -146,6 +183,8 @@ def one_run(
         "overhead_ratio": round(proc_cpu / infer_cpu, 2) if infer_cpu else None,
         "cpu_cores_busy": round(proc_cpu / elapsed, 2),
         "model": agent._model_versions(),
+        "recorded": n if record else 0,
+        "live_segments_per_s": round(live_segments / elapsed, 2),
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
 
@@ -157,11 +196,15 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=8.0)
     ap.add_argument("--keyframes-only", action="store_true")
     ap.add_argument("--workers", type=int, default=0, help="analysis threads (0: one per core)")
+    ap.add_argument("--live", type=int, default=4, help="cameras watched live at once (each is also recorded)")
+    ap.add_argument("--no-video", action="store_true", help="no recording and no live: the baseline")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--video", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.one, args.seconds, args.warmup, args.video, args.keyframes_only, args.workers)))
+        r = one_run(args.one, args.seconds, args.warmup, args.video, args.keyframes_only, args.workers, args.live,
+                    not args.no_video)  # fmt: skip
+        print(json.dumps(r))
         return
     if not (MODELS / "yunet").is_dir():
         sys.exit("the model pack is not in ../shared/models: the real detector stack cannot run")
@@ -170,8 +213,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; video 1280x720 H.264 25 fps, looped in real time; analysis 1 fps;"
           f" decode {'key frames only' if args.keyframes_only else 'all frames'}")  # fmt: skip
     print(f"load average before: {os.getloadavg()[0]:.2f} (other work on the machine skews every figure below)")
+    print("video: " + ("off (baseline)" if args.no_video else f"every camera recorded, {args.live} watched live"))
     header = "cams  fps/cam  dropped  sustained  p95 decide  p95 event  events  peak RSS  infer ms  pipeline ms  ratio"
-    header += "  cores  load"
+    header += "  cores  load  live seg/s"
     print(header)
     best = 0
     for n in [int(x) for x in args.cameras.split(",")]:
@@ -190,6 +234,7 @@ def main() -> None:
             str(args.workers),
         ]
         cmd += ["--keyframes-only"] if args.keyframes_only else []
+        cmd += ["--live", str(args.live)] + (["--no-video"] if args.no_video else [])
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=args.seconds + 120)
         if out.returncode != 0:
             print(f"{n}: failed\n{out.stderr[-2000:]}")
@@ -199,7 +244,8 @@ def main() -> None:
         print(f"{n:>4}  {r['analysis_fps_per_camera']:>7}  {r['drop_pct']:>6}%  {r['sustained']!s:>9}  "
               f"{r['p95_decision_s']!s:>9}s  {r['p95_event_s']!s:>8}s  {r['events']:>6}  {r['peak_rss_mb']:>6}MB  "
               f"{r['inference_cpu_ms_per_frame']!s:>8}  {r['pipeline_cpu_ms_per_frame']!s:>11}  "
-              f"{r['overhead_ratio']!s:>5}  {r['cpu_cores_busy']!s:>5}  {r['load_avg_1m']!s:>4}")  # fmt: skip
+              f"{r['overhead_ratio']!s:>5}  {r['cpu_cores_busy']!s:>5}  {r['load_avg_1m']!s:>4}  "
+              f"{r['live_segments_per_s']!s:>10}")  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)
     print(f"streams sustained at 1 fps with < 5 % of sampled frames dropped: {best} (largest count tried that held)")
 

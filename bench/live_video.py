@@ -4,6 +4,9 @@ One run against a real RTSP camera (ffmpeg encoding a 25 fps H.264 test pattern,
 published through the test RTSP relay), the real platform (uvicorn, SQLite) and the real edge video service
 in a child process:
 
+The pattern carries sensor-like noise (``--grain``) so that its bitrate and decoding cost are a camera's, not
+a flat test card's.
+
 1. **decode**: a child decodes every frame of the stream with PyAV, as an analysis source does: the baseline.
 2. **record**: a child records the camera (remux to ~1 s MPEG-TS, per-minute files): CPU against decoding.
 3. **record + live**: a child records and serves live through the control channel; this process asks for the
@@ -98,7 +101,7 @@ def newest_segment(playlist: str) -> datetime | None:
     return datetime.fromisoformat(times[-1].replace("Z", "+00:00")) if times else None
 
 
-def measure_size(size: str, seconds: float) -> dict[str, float]:
+def measure_size(size: str, seconds: float, grain: int) -> dict[str, float]:
     import httpx
     from tests import factories as f
     from tests.edge.video.conftest import PatternCamera
@@ -110,11 +113,11 @@ def measure_size(size: str, seconds: float) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        cam = PatternCamera(size=size)
+        cam = PatternCamera(size=size, grain=grain)
         cam.start()
         try:
             settings = make_settings(f"sqlite:///{tmp / 'db.sqlite3'}", tmp)
-            migrate.upgrade(settings.resolved_database_url())
+            migrate.upgrade(settings)
             ctx = PlatformContext.build(settings)
             with ctx.sessions() as session:
                 w = f.world(session)
@@ -174,6 +177,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="640x360,1280x720")
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--grain", type=int, default=8, help="sensor-like noise (0: the flat test pattern)")
     ap.add_argument("--child")
     ap.add_argument("--url")
     ap.add_argument("--data", type=Path)
@@ -189,7 +193,7 @@ def main() -> None:
     print(f"{'size':>10} {'decode %':>9} {'record %':>9} {'rec/dec':>8} {'live %':>7} {'live/dec':>9} "
           f"{'first s':>8} {'age p50':>8} {'age p95':>8}")  # fmt: skip
     for size in args.sizes.split(","):
-        r = measure_size(size, args.seconds)
+        r = measure_size(size, args.seconds, args.grain)
         live_only = max(r["record_live_cpu_pct"] - r["record_cpu_pct"], 0.0)
         print(
             f"{size:>10} {r['decode_cpu_pct']:9.1f} {r['record_cpu_pct']:9.2f} "

@@ -29,8 +29,11 @@ def ffmpeg_has_encoder(name: str) -> bool:
 class PatternCamera:
     """ffmpeg encoding ``testsrc`` at 25 fps with a key frame every ``gop`` frames, published over RTSP."""
 
-    def __init__(self, port: int | None = None, encoder: str = "libx264", gop: int = 25, size: str = "640x360") -> None:
+    def __init__(
+        self, port: int | None = None, encoder: str = "libx264", gop: int = 25, size: str = "640x360", grain: int = 0
+    ) -> None:
         self.port, self.encoder, self.gop, self.size = port or free_port(), encoder, gop, size
+        self.grain = grain  # sensor-like noise: a camera's bitrate and decoding cost instead of a flat pattern
         self.relay: RtspRelay | None = None
         self.ffmpeg: subprocess.Popen[bytes] | None = None
 
@@ -43,8 +46,18 @@ class PatternCamera:
             self.relay = RtspRelay(self.port).start()
         assert FFMPEG is not None
         cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"]
-        cmd += ["-i", f"testsrc=size={self.size}:rate=25", "-r", "25", "-pix_fmt", "yuv420p"]
+        noise = f",noise=alls={self.grain}:allf=t" if self.grain else ""
+        cmd += [
+            "-i",
+            f"testsrc2=size={self.size}:rate=25{noise}" if self.grain else f"testsrc=size={self.size}:rate=25",
+            "-r",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+        ]
         cmd += ["-c:v", self.encoder, "-g", str(self.gop), "-preset", "ultrafast", "-tune", "zerolatency"]
+        if self.grain:  # a camera's constant 2 Mbit/s, Main profile with CABAC, as IP cameras send
+            cmd += ["-b:v", "2M", "-maxrate", "2M", "-bufsize", "1M", "-profile:v", "main", "-coder", "cabac"]
         if self.encoder == "libx265":
             cmd += ["-x265-params", f"keyint={self.gop}:min-keyint={self.gop}:log-level=error"]
         cmd += ["-f", "rtsp", "-rtsp_transport", "tcp", self.url]
