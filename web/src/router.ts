@@ -3,7 +3,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 
 import type { Role } from './api/types'
-import { homeFor, MANAGER_ROLES, REGION_ROLES, SCHOOL_ROLES } from './lib/roles'
+import { homeFor, MANAGER_ROLES, REGION_ROLES, SCHOOL_ROLES, WALL_ROLES } from './lib/roles'
 import { hasRole, isExpired, session, signOut } from './session'
 
 declare module 'vue-router' {
@@ -43,6 +43,18 @@ const routes: RouteRecordRaw[] = [
         props: (r) => ({ id: Number(r.params.id) }),
       },
       { path: 'cameras', name: 'cameras', component: () => import('./views/CamerasView.vue') },
+      {
+        path: 'wall',
+        name: 'wall',
+        component: () => import('./views/video/VideoWallView.vue'),
+        meta: { roles: WALL_ROLES },
+      },
+      {
+        path: 'video/access-log',
+        name: 'accessLog',
+        component: () => import('./views/video/AccessLogView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
       {
         path: 'concerns',
         name: 'concerns',

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Role } from '@/api/types'
-import { homeFor, inGroup, INSPECTOR_ROLES, MANAGER_ROLES, navFor, REGION_ROLES, SCHOOL_ROLES } from '@/lib/roles'
+import {
+  homeFor,
+  inGroup,
+  INSPECTOR_ROLES,
+  MANAGER_ROLES,
+  navFor,
+  navPath,
+  REGION_ROLES,
+  SCHOOL_ROLES,
+  WALL_ROLES,
+} from '@/lib/roles'
 
 const ALL: Role[] = ['admin', 'regulator', 'school_admin', 'school_staff']
 
@@ -29,8 +39,21 @@ describe('role groups', () => {
     expect(navFor('regulator')).toEqual(navFor('admin'))
     expect(navFor('regulator')).toContain('rollout')
     expect(navFor('regulator')).toContain('concerns')
-    expect(navFor('school_admin')).toEqual(['today', 'alerts', 'cameras', 'acceptance', 'concerns'])
+    expect(navFor('school_admin')).toEqual(['today', 'alerts', 'cameras', 'acceptance', 'wall', 'concerns'])
     expect(navFor('school_staff')).toEqual(['today', 'alerts', 'cameras', 'acceptance'])
     for (const role of ALL) expect(navFor(role).includes('concerns'), role).toBe(inGroup(role, MANAGER_ROLES))
+  })
+
+  it('show the video wall to the region and a school admin, the viewing log to the region only', () => {
+    for (const role of ALL) {
+      expect(navFor(role).includes('wall'), role).toBe(inGroup(role, WALL_ROLES))
+      expect(navFor(role).includes('accessLog'), role).toBe(inGroup(role, REGION_ROLES))
+    }
+    expect(navFor('school_staff')).not.toContain('wall')
+  })
+
+  it('open each menu page at its path', () => {
+    expect(navPath('wall')).toBe('/wall')
+    expect(navPath('accessLog')).toBe('/video/access-log')
   })
 })

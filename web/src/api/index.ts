@@ -28,6 +28,12 @@ import type {
   Training,
   TrainingCreate,
   ConcernReceipt,
+  AccessEntry,
+  AccessKind,
+  LiveGrant,
+  PlaybackGrant,
+  PlaybackStatus,
+  Recordings,
   Overview,
   Page,
   PublicSite,
@@ -104,6 +110,22 @@ export const api = {
     http.get<Download>(`/reports/${period}`, query, { as: 'blob' }),
 
   help: (guide: string, lang: GuideLang) => http.get<Guide>(`/help/${encodeURIComponent(guide)}`, { lang }),
+
+  /** A signed live playlist link for a camera (429 stream_limit when the site streams as many as it may). */
+  live: (cameraId: number) => http.post<LiveGrant>(`/cameras/${cameraId}/live`),
+  /** The same for a public camera, without signing in (403 outside_public_hours out of the site's hours). */
+  publicLive: (code: string, cameraId: number) =>
+    http.post<LiveGrant>(`/public/sites/${encodeURIComponent(code)}/cameras/${cameraId}/live`, undefined, {
+      auth: false,
+    }),
+  /** Asks the edge for a recorded range (ISO instants with offset); the playlist grows as it uploads. */
+  playback: (cameraId: number, start: string, end: string) =>
+    http.post<PlaybackGrant>(`/cameras/${cameraId}/playback`, { start, end }),
+  playbackStatus: (requestId: string) => http.get<PlaybackStatus>(`/video/playback/${encodeURIComponent(requestId)}`),
+  recordings: (cameraId: number, query: { since?: string; until?: string } = {}) =>
+    http.get<Recordings>(`/cameras/${cameraId}/recordings`, query),
+  accessLog: (query: { page?: number; size?: number; site_id?: number; camera_id?: number; kind?: AccessKind } = {}) =>
+    http.get<Page<AccessEntry>>('/video/access-log', query),
 
   publicSite: (code: string) => http.get<PublicSite>(`/public/sites/${encodeURIComponent(code)}`, {}, { auth: false }),
   reportConcern: (code: string, body: ConcernCreate) =>

@@ -82,3 +82,18 @@ export interface Download {
   blob: Blob
   filename: string
 }
+
+// ---- video: live, playback, the timeline and the viewing log
+
+/** A live link; `live_error` is the edge's code (h265_unsupported, camera_offline, …) where the platform gives it. */
+export type LiveGrant = S['LiveGrant'] & { live_error?: string | null }
+export type PlaybackCreate = S['PlaybackCreate']
+export type PlaybackGrant = S['PlaybackGrant']
+export type PlaybackStatus = S['PlaybackStatus']
+export type PlaybackState = PlaybackStatus['state']
+export type Recordings = S['Recordings']
+export type TimelineAlert = S['TimelineAlert']
+export type AccessEntry = S['AccessEntry']
+export type AccessKind = 'live' | 'playback'
+/** A public camera (its id asks for its live view). */
+export type PublicCameraInfo = PublicSite['cameras'][number]

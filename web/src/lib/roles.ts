@@ -10,18 +10,38 @@ export const REGION_ROLES: readonly Role[] = ['admin', 'regulator']
 export const MANAGER_ROLES: readonly Role[] = ['admin', 'regulator', 'school_admin']
 /** people who sign a site's acceptance on the spot: a regulator's signature, not an admin's */
 export const INSPECTOR_ROLES: readonly Role[] = ['regulator']
+/** people who watch many cameras at once on the video wall: the region, and a school admin its own */
+export const WALL_ROLES: readonly Role[] = ['admin', 'regulator', 'school_admin']
 
 export const inGroup = (role: Role | null | undefined, group: readonly Role[]): boolean =>
   role !== null && role !== undefined && group.includes(role)
 
-const REGION_NAV = ['overview', 'alerts', 'sites', 'rollout', 'bulletins', 'reports', 'ranking', 'cameras', 'concerns']
+const REGION_NAV = [
+  'overview',
+  'alerts',
+  'sites',
+  'rollout',
+  'bulletins',
+  'reports',
+  'ranking',
+  'cameras',
+  'wall',
+  'concerns',
+  'accessLog',
+]
 const SCHOOL_NAV = ['today', 'alerts', 'cameras', 'acceptance']
 
 /** The names of the menu's pages (route names, and `nav.*` texts) for a role. */
 export function navFor(role: Role | null | undefined): readonly string[] {
   if (inGroup(role, REGION_ROLES)) return REGION_NAV
-  return inGroup(role, MANAGER_ROLES) ? [...SCHOOL_NAV, 'concerns'] : SCHOOL_NAV
+  return inGroup(role, MANAGER_ROLES) ? [...SCHOOL_NAV, 'wall', 'concerns'] : SCHOOL_NAV
 }
+
+// Menu pages whose path is not simply `/<name>`.
+const NAV_PATHS: Record<string, string> = { accessLog: '/video/access-log' }
+
+/** The path a menu page opens. */
+export const navPath = (name: string): string => NAV_PATHS[name] ?? `/${name}`
 
 /** Where a person lands after signing in. */
 export function homeFor(role: Role | null | undefined): string {
