@@ -9,16 +9,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from brightkitchen.edge.video import VideoCamera, VideoService, VideoUplink
 from brightkitchen.protocol.video import SegmentMeta
 from tests import factories as f
-from tests.e2e.conftest import login, shot, upload_violation
+from tests.e2e.conftest import PHONE, login, shot, upload_violation
 from tests.edge.video.conftest import PatternCamera, needs_ffmpeg
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rtsp, needs_ffmpeg]
@@ -89,9 +91,17 @@ def assert_playing(page: Any, video_sel: str) -> None:
 
 
 def test_school_watches_live_and_a_second_viewer_adds_no_upload(
-    open_page: Callable[..., Any], world: f.World, edge_video: tuple[VideoService, CountingUplink, str]
+    open_page: Callable[..., Any],
+    session: Session,
+    world: f.World,
+    edge_video: tuple[VideoService, CountingUplink, str],
 ) -> None:
     service, uplink, key = edge_video
+    # School A1 publishes its page and this camera to parents, all day.
+    world.site_a1.public_page = True
+    world.site_a1.public_video_from = world.site_a1.public_video_until = dt_time(0, 0)
+    world.cameras["A1"].public = True
+    session.commit()
     page = open_page()
     login(page, "sa_a1")
     page.goto("/cameras")
@@ -116,6 +126,22 @@ def test_school_watches_live_and_a_second_viewer_adds_no_upload(
     page.wait_for_timeout(window * 1000)
     sent = uplink.live_sent[key] - before
     assert 0 < sent <= window + 2, f"{sent} live segments in {window} s: more than one stream"
+
+    # The district's regulator watches it on the video wall.
+    wall = open_page()
+    login(wall, "reg_a")
+    wall.goto("/wall")
+    wall.get_by_test_id("wall-layout-4").click()
+    wall.wait_for_selector('[data-test="wall-tile"] [data-test="live-player"][data-state="playing"]', timeout=30_000)
+    shot(wall, "video-wall")
+
+    # A parent on a phone watches the public camera on the site's public page.
+    parent = open_page(PHONE)
+    parent.goto(f"/p/{world.site_a1.code}")
+    parent.get_by_test_id("public-live-play").first.click()
+    parent.wait_for_selector('[data-test="live-player"][data-state="playing"]', timeout=30_000)
+    assert_playing(parent, '[data-test="live-player"] video')
+    shot(parent, "video-public-phone")
 
 
 def test_playback_around_an_alert_plays_the_recording(
