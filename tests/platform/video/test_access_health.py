@@ -97,6 +97,7 @@ def test_recording_health_and_timeline(client: TestClient, session: Session) -> 
     # The live view says why this camera cannot play in a browser.
     grant = client.post(f"/api/v1/cameras/{cam.id}/live", headers=headers).json()
     assert grant["status"] == "unavailable" and "H.265" in grant["message"]
+    assert grant["live_error"] == "h265_unsupported"
     b1 = client.get(f"/api/v1/cameras/{w.cameras['B1'].id}/recordings", headers=f.bearer(session, "sa_b1")).json()
     assert b1["status"] is None and b1["alerts"] == []  # another site's report did not land on its camera
 

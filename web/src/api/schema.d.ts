@@ -2167,6 +2167,11 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Live Error
+             * @description the edge's reason, as a code the page words
+             */
+            live_error?: ("h265_unsupported" | "camera_offline" | "no_video_stream" | "upload_failed") | null;
+            /**
              * Message
              * @description why the camera may not play, in words for people
              */

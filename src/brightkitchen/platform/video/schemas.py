@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from brightkitchen.protocol.v1 import LiveError
 from brightkitchen.protocol.video import MAX_PLAYBACK_S
 
 
@@ -22,6 +23,7 @@ class LiveGrant(BaseModel):
         description="starting: the edge was just asked and the first segment is on its way"
     )
     message: str | None = Field(default=None, description="why the camera may not play, in words for people")
+    live_error: LiveError | None = Field(default=None, description="the edge's reason, as a code the page words")
 
 
 class PlaybackCreate(BaseModel):

@@ -68,6 +68,7 @@ def watch_live(
         site_id=camera.site_id,
         status=status,
         message=message,
+        live_error=health.live_error if health and health.live_error in _LIVE_ERRORS else None,
     )
     return grant, started
 
