@@ -7,8 +7,12 @@ in a child process:
 The pattern carries sensor-like noise (``--grain``) so that its bitrate and decoding cost are a camera's, not
 a flat test card's.
 
-1. **decode**: a child decodes every frame of the stream with PyAV, as an analysis source does: the baseline.
-2. **record**: a child records the camera (remux to ~1 s MPEG-TS, per-minute files): CPU against decoding.
+1. **decode**: a child runs the agent's analysis source on the camera (every frame decoded, 1 fps converted for
+   the detectors): the baseline.
+2. **decode + record (shared)**: the same, its packets also feeding the recorder, as the agent does (one
+   connection per camera): the difference to 1. is what recording costs.
+2b. **record (own connection)**: a child records the camera alone (the video service reading the camera itself,
+   as when it runs without the analysis agent).
 3. **record + live**: a child records and serves live through the control channel; this process asks for the
    camera like a browser (``POST /cameras/{id}/live``), times the first segment's arrival in the playlist, then
    reads the playlist every 0.5 s as a player does and takes the age of its newest segment
@@ -49,23 +53,29 @@ def _cpu() -> float:
 def child(mode: str, url: str, seconds: float, data: Path, platform: str | None, key: str | None,
           camera_key: str) -> None:  # fmt: skip
     """Runs one phase and prints {"cpu_s", "wall_s"} as JSON on its last line."""
-    if mode == "decode":
-        import av
-
-        started = time.monotonic()
-        cpu0 = _cpu()
-        frames = 0
-        with av.open(url, options={"rtsp_transport": "tcp"}, timeout=10) as container:
-            stream = container.streams.video[0]
-            for frame in container.decode(stream):
-                frames += 1
-                frame.to_ndarray(format="bgr24")  # the analysis path converts every sampled frame
-                if time.monotonic() - started >= seconds:
-                    break
-        print(json.dumps({"cpu_s": _cpu() - cpu0, "wall_s": time.monotonic() - started, "frames": frames}))
-        return
+    from brightkitchen.edge.clock import SystemClock
+    from brightkitchen.edge.sources import SourceOptions, StreamSource
     from brightkitchen.edge.video import VideoCamera, VideoService, VideoUplink
 
+    if mode in ("decode", "decode_record"):
+        # The agent's own analysis source (all frames decoded, 1 fps converted for the detectors); with
+        # ``decode_record`` its packets also feed the recorder, as in the agent (one connection per camera).
+        shared = None
+        if mode == "decode_record":
+            shared = VideoService(data, [VideoCamera(camera_key, url)], None, 0, lambda: 0, shared_sources=True)
+            shared.start()
+        tap = (lambda st, pk, conn: shared.feed(camera_key, st, pk, conn)) if shared else None
+        source = StreamSource(camera_key, url, SourceOptions(), SystemClock(), lambda _f: None, on_packet=tap)
+        cpu0, started = _cpu(), time.monotonic()
+        source.start()
+        print("started", flush=True)
+        time.sleep(seconds)
+        source.stop()
+        source.join(5)
+        if shared:
+            shared.stop()
+        print(json.dumps({"cpu_s": _cpu() - cpu0, "wall_s": time.monotonic() - started}))
+        return
     uplink = VideoUplink(platform, key or "") if mode == "record_live" and platform else None
     service = VideoService(data, [VideoCamera(camera_key, url)], uplink, 0, lambda: 0)
     cpu0 = _cpu()
@@ -126,6 +136,7 @@ def measure_size(size: str, seconds: float, grain: int) -> dict[str, float]:
                 device_key = w.device_keys[site_code]
             time.sleep(2)  # let the publisher settle
             decode = run_child("decode", cam.url, seconds, tmp / "d")
+            decode_record = run_child("decode_record", cam.url, seconds, tmp / "dr")
             record = run_child("record", cam.url, seconds, tmp / "r")
             with running_server(create_app(ctx=ctx)) as base, httpx.Client(base_url=base, timeout=30) as http:
                 # The edge names the camera by the platform's camera key.
@@ -165,6 +176,7 @@ def measure_size(size: str, seconds: float, grain: int) -> dict[str, float]:
     ages.sort()
     return {
         "decode_cpu_pct": pct(decode),
+        "shared_record_cpu_pct": max(pct(decode_record) - pct(decode), 0.0),
         "record_cpu_pct": pct(record),
         "record_live_cpu_pct": pct(live),
         "first_segment_s": first_s,
@@ -190,14 +202,15 @@ def main() -> None:
         return
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is needed for the RTSP camera")
-    print(f"{'size':>10} {'decode %':>9} {'record %':>9} {'rec/dec':>8} {'live %':>7} {'live/dec':>9} "
-          f"{'first s':>8} {'age p50':>8} {'age p95':>8}")  # fmt: skip
+    print(f"{'size':>10} {'decode %':>9} {'shared rec %':>12} {'s.rec/dec':>9} {'own rec %':>9} {'o.rec/dec':>9} "
+          f"{'live %':>7} {'live/dec':>9} {'first s':>8} {'age p50':>8} {'age p95':>8}")  # fmt: skip
     for size in args.sizes.split(","):
         r = measure_size(size, args.seconds, args.grain)
         live_only = max(r["record_live_cpu_pct"] - r["record_cpu_pct"], 0.0)
         print(
-            f"{size:>10} {r['decode_cpu_pct']:9.1f} {r['record_cpu_pct']:9.2f} "
-            f"{r['record_cpu_pct'] / r['decode_cpu_pct']:8.3f} {live_only:7.2f} "
+            f"{size:>10} {r['decode_cpu_pct']:9.1f} {r['shared_record_cpu_pct']:12.2f} "
+            f"{r['shared_record_cpu_pct'] / r['decode_cpu_pct']:9.3f} {r['record_cpu_pct']:9.2f} "
+            f"{r['record_cpu_pct'] / r['decode_cpu_pct']:9.3f} {live_only:7.2f} "
             f"{live_only / r['decode_cpu_pct']:9.3f} {r['first_segment_s']:8.2f} {r['age_p50_s']:8.2f} "
             f"{r['age_p95_s']:8.2f}",
             flush=True,

@@ -10,6 +10,7 @@ finishes its request. Whatever was not delivered stays in the outbox for the nex
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -75,9 +76,11 @@ class Agent:
         uplink = None
         if config.platform.url:
             uplink = VideoUplink(config.platform.url, config.platform.key() or "", config.platform.timeout_s)
+        # Recorders are fed by each camera's analysis source: one connection per camera, no second read.
         self.video = VideoService(
-            data, self._video_cameras(self.config), uplink, quota, self._evidence_bytes, self.clock, config.video
-        )
+            data, self._video_cameras(self.config), uplink, quota, self._evidence_bytes, self.clock, config.video,
+            shared_sources=True,
+        )  # fmt: skip
         self.cameras: dict[str, CameraPipeline] = {}
         self._camera_configs: dict[str, tuple[object, ...]] = {}
         self.pool: AnalysisPool | None = None
@@ -182,6 +185,7 @@ class Agent:
             clock=self.clock,
             emit=self.events.submit,
             schedule=self.pool.schedule,
+            packets=functools.partial(self.video.feed, cam.key),
         )
         return CameraPipeline(cam.key, cam.url, setup)
 

@@ -24,6 +24,7 @@ from brightkitchen.edge.frames import Frame
 from brightkitchen.edge.queues import DropOldestQueue
 from brightkitchen.edge.rules import Rule, Scene, Trigger
 from brightkitchen.edge.sources import SourceOptions, StreamSource
+from brightkitchen.edge.sources.pyav import PacketTap
 from brightkitchen.edge.track import ByteTracker, TrackerOptions
 from brightkitchen.protocol import CameraHealth, ViolationCode
 
@@ -44,6 +45,7 @@ class CameraSetup:
     clock: Clock
     emit: EventSink  # where each violation found goes (the event stage)
     schedule: Callable[[CameraPipeline], None]  # asks the analysis pool for a turn once a frame is queued
+    packets: PacketTap | None = None  # the recorder, fed from this camera's one connection
 
 
 @dataclass
@@ -82,6 +84,7 @@ class CameraPipeline:
             on_evidence=self.ring.add,
             evidence_fps=evidence.fps,
             evidence_max_width=evidence.max_width,
+            on_packet=setup.packets,
         )
 
     def start(self) -> None:

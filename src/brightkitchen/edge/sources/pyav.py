@@ -67,8 +67,14 @@ class _Meter:
         self.count, self.fps = 0, 0.0
 
 
+# Every demuxed packet, after it was decoded, with the stream and the connection number it came on: how the
+# recorder shares this camera's one connection instead of opening its own (``edge/video``).
+PacketTap = Callable[[Any, Any, int], None]
+
+
 class StreamSource:
-    """Decodes one camera. ``on_analysis`` gets full frames at the analysis rate, ``on_evidence`` small ones."""
+    """Decodes one camera. ``on_analysis`` gets full frames at the analysis rate, ``on_evidence`` small ones,
+    ``on_packet`` every packet as it came from the camera (for recording without a second connection)."""
 
     def __init__(
         self,
@@ -80,9 +86,11 @@ class StreamSource:
         on_evidence: FrameSink | None = None,
         evidence_fps: float = 4.0,
         evidence_max_width: int = 640,
+        on_packet: PacketTap | None = None,
     ) -> None:
         self.key, self.url, self.opts, self.clock = key, url, opts, clock
         self._on_analysis, self._on_evidence = on_analysis, on_evidence
+        self._on_packet = on_packet
         self._evidence_fps, self._evidence_max_width = evidence_fps, evidence_max_width
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -183,6 +191,16 @@ class StreamSource:
                         return
                     mono = self.clock.monotonic()
                 self._frame_decoded(frame, st, mono, analysis, evidence)
+            if self._on_packet is not None:
+                self._tap(stream, packet)
+
+    def _tap(self, stream: Any, packet: Any) -> None:
+        # After decoding: the recorder re-homes the packet into its own muxer.
+        assert self._on_packet is not None
+        try:
+            self._on_packet(stream, packet, self._health.connects)
+        except Exception:  # the recorder's fault must never stop analysis
+            log.exception("camera %s: the packet tap failed", self.key)
 
     def _frame_decoded(self, frame: Any, st: float, mono: float, analysis: Sampler, evidence: Sampler) -> None:
         now = self.clock.now()

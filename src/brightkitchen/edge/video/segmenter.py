@@ -269,3 +269,74 @@ class Segmenter:
             self._on_segment(segment)
         except Exception:  # a sink's fault must not stop the camera's recording
             log.exception("camera %s: a segment sink failed", self.key)
+
+
+class FedSegmenter:
+    """Cuts segments from packets another reader hands over (the camera's analysis source), so a camera is read
+    over one connection: recording then costs the remux alone, not a second RTSP read and depacketisation.
+
+    ``feed`` runs on the source's thread; a new connection number (a reconnect, a looped file) starts a new
+    timeline, flagged as a discontinuity. Same surface as ``Segmenter`` (start, stop, join, stopped, health).
+    """
+
+    def __init__(
+        self, key: str, on_segment: SegmentSink, clock: Clock, target_s: float = TARGET_SEGMENT_S, stale_s: float = 10.0
+    ) -> None:
+        self.key, self.clock, self.target_s, self.stale_s = key, clock, target_s, stale_s
+        self._on_segment = on_segment
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._connection: int | None = None
+        self._cutter: _Cutter | None = None
+        self._last_packet_at: float | None = None
+        self._cut: list[Segment] = []  # segments the cutter finished during a feed, emitted after the lock
+        self._health = SegmenterHealth(status="starting")
+
+    def start(self) -> None:
+        pass  # nothing to start: packets arrive from the camera's source
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def health(self) -> SegmenterHealth:
+        with self._lock:
+            h, last = self._health, self._last_packet_at
+        if h.status == "online" and (last is None or self.clock.now() - last > self.stale_s):
+            return replace(h, status="offline", error="no packets from the camera")
+        return h
+
+    def feed(self, stream: Any, packet: Any, connection: int) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            if connection != self._connection:
+                if self._cutter is not None:
+                    self._cutter.finish()
+                codec = stream.codec_context.name
+                self._cutter = _Cutter(stream, codec, self.clock, self.target_s, self._cut.append)
+                self._connection = connection
+                self._health = replace(
+                    self._health, status="online", codec=codec, error=None, connects=self._health.connects + 1
+                )
+            assert self._cutter is not None
+            self._last_packet_at = self.clock.now()
+            self._cutter.add(packet)
+            segments, self._cut[:] = list(self._cut), []
+        for segment in segments:  # outside the lock: the sink writes to disk
+            self._emit(segment)
+
+    def _emit(self, segment: Segment) -> None:
+        with self._lock:
+            self._health = replace(self._health, segments=self._health.segments + 1, last_segment_at=self.clock.now())
+        try:
+            self._on_segment(segment)
+        except Exception:  # a sink's fault must not stop the camera's recording
+            log.exception("camera %s: a segment sink failed", self.key)

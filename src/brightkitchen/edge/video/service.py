@@ -1,6 +1,8 @@
 """``VideoService``: continuous recording, live view and playback for the agent, behind one small facade.
 
-Threads: one recorder per recorded camera (a ``Segmenter``: reads the camera, writes the store, feeds live),
+Threads: one recorder per recorded camera (a ``Segmenter``: reads the camera, writes the store, feeds live; or,
+with ``shared_sources``, a ``FedSegmenter`` fed by the agent's analysis source through ``feed``, so each camera
+is read over one connection),
 live-only segmenters while a camera with a ``live_url`` is watched, one control thread (the demand long-poll)
 and one uploader thread (live segments first, playback in between, retention and quota every few seconds).
 """
@@ -13,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,7 +25,7 @@ from brightkitchen.edge.video.control import ControlChannel
 from brightkitchen.edge.video.live import Live, LiveItem
 from brightkitchen.edge.video.playback import Playback
 from brightkitchen.edge.video.recording import RecordingStore
-from brightkitchen.edge.video.segmenter import Segment, Segmenter
+from brightkitchen.edge.video.segmenter import FedSegmenter, Segment, Segmenter
 from brightkitchen.edge.video.uplink import VideoUplink
 from brightkitchen.protocol.video import MAX_SEGMENT_S, LiveError, RecordingHealth, VideoDemand
 
@@ -43,8 +46,10 @@ class VideoService:
         other_used_bytes: Callable[[], int],
         clock: Clock | None = None,
         options: VideoOptions | None = None,
+        shared_sources: bool = False,
     ) -> None:
         self.options = options or VideoOptions()
+        self.shared_sources = shared_sources  # recorders are fed packets (``feed``) instead of reading cameras
         self.clock: Clock = clock or SystemClock()
         self.uplink = http
         self.quota_bytes = quota_bytes
@@ -52,7 +57,7 @@ class VideoService:
         self.store = RecordingStore(data_dir / "recordings")
         self._lock = threading.Lock()
         self._cameras: dict[str, VideoCamera] = {c.key: c for c in cameras}
-        self._recorders: dict[str, tuple[VideoCamera, Segmenter]] = {}  # the camera as it was started
+        self._recorders: dict[str, tuple[VideoCamera, Segmenter | FedSegmenter]] = {}  # the camera as it was started
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._started = False
@@ -158,7 +163,14 @@ class VideoService:
         """Bytes of recordings on disk (for the heartbeat's ``disk_used_bytes``, with the outbox's)."""
         return self.store.bytes_used()
 
-    def _live_error(self, key: str, rec: Segmenter | None) -> LiveError | None:
+    def feed(self, camera_key: str, stream: Any, packet: Any, connection: int) -> None:
+        """A packet from the camera's analysis source (``StreamSource``'s packet tap), in shared mode."""
+        with self._lock:
+            started = self._recorders.get(camera_key)
+        if started is not None and isinstance(started[1], FedSegmenter) and not self._stop.is_set():
+            started[1].feed(stream, packet, connection)
+
+    def _live_error(self, key: str, rec: Segmenter | FedSegmenter | None) -> LiveError | None:
         err = self.live.error(key)
         if err is not None or key not in self.live.wanted():
             return err
@@ -201,13 +213,18 @@ class VideoService:
             ]
             self._recorders = {k: v for k, v in self._recorders.items() if v[1] not in stale}
             new = [c for k, c in wanted.items() if k not in self._recorders]
-        for r in stale:
-            r.stop()
+        for old in stale:
+            old.stop()
         for c in new:
-            r = self._new_segmenter(c.key, c.url, functools.partial(self._recorded, c.key))
+            sink = functools.partial(self._recorded, c.key)
+            recorder: Segmenter | FedSegmenter
+            if self.shared_sources:
+                recorder = FedSegmenter(c.key, sink, self.clock, self.options.segment_target_s)
+            else:
+                recorder = self._new_segmenter(c.key, c.url, sink)
             with self._lock:
-                self._recorders[c.key] = (c, r)
-            r.start()
+                self._recorders[c.key] = (c, recorder)
+            recorder.start()
 
     def _recorded(self, key: str, segment: Segment) -> None:
         with self._lock:
