@@ -75,6 +75,22 @@ def test_demo_detects_real_violations(tmp_path: Path, models_dir: Path) -> None:
         assert snap.status_code == 200 and snap.content[:3] == b"\xff\xd8\xff"
         health = httpx.get(f"{base}/api/v1/devices", headers={"Authorization": f"Bearer {token}"}).json()
         assert health["items"][0]["status"] == "online"
+        # The sample cameras play live: the school asks, the edge's first segment reaches the playlist, with
+        # the camera's time on it; parents ask the same on the public page.
+        auth = {"Authorization": f"Bearer {token}"}
+        camera_id = httpx.get(f"{base}/api/v1/cameras", headers=auth).json()["items"][0]["id"]
+        grant = httpx.post(f"{base}/api/v1/cameras/{camera_id}/live", headers=auth).json()
+        playlist = ""
+        for _ in range(60):
+            playlist = httpx.get(base + grant["playlist_url"]).text
+            if "#EXTINF" in playlist:
+                break
+            time.sleep(0.5)
+        assert "#EXT-X-PROGRAM-DATE-TIME" in playlist and "#EXTINF" in playlist, playlist
+        segment = next(line for line in playlist.splitlines() if line.startswith("/api/v1/video/live/"))
+        assert httpx.get(base + segment).content[:1] == b"\x47"  # MPEG-TS sync byte
+        public = httpx.post(f"{base}/api/v1/public/sites/DEMO-001/cameras/{camera_id}/live")
+        assert public.status_code == 200, public.text
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=60)

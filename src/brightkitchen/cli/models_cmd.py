@@ -43,6 +43,14 @@ def install(
     bad = [r for r in results if r.outcome in (Outcome.refused, Outcome.failed)]
     if bad:
         typer.echo(f"{len(bad)} of {len(results)} files not installed", err=True)
+        if any(r.unreachable for r in bad):
+            typer.echo(
+                f"error: cannot reach {source or 'the upstream addresses of the manifest'} (no network?). "
+                "Copy the pack from a machine that has it (`brightkitchen models list` names every file) and run "
+                "`brightkitchen models install --from DIR`. Until then the edge and `brightkitchen demo` run on the "
+                "basic fallback detector (faces only).",
+                err=True,
+            )
         raise typer.Exit(1)
 
 

@@ -2,7 +2,8 @@
 
 The photographs come from the mask-wearing dataset beside the project (``../shared/datasets``) or from a
 folder named by ``BRIGHTKITCHEN_SAMPLES``. Nothing here draws shapes and calls them people: without real
-photographs these functions raise ``NoSampleImages``.
+photographs these functions raise ``NoSampleImages`` (the demo then falls back to ``synthetic``, which says
+what it is).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from brightkitchen.demo.locate import shared_roots
+
 Frame = npt.NDArray[np.uint8]
 DATASET = Path("datasets") / "mask-wearing-train"
+PHOTO_NAME = "kitchen.mp4"  # footage made from the labelled photographs
+GENERATED_NAME = "generated.mp4"  # drawn footage, when no photographs are found
 
 
 class NoSampleImages(RuntimeError):
@@ -36,11 +41,10 @@ class LabelledImage:
 
 
 def samples_dir() -> Path:
-    """Where the labelled photographs are: BRIGHTKITCHEN_SAMPLES, else ../shared next to cwd or the repo."""
+    """Where the labelled photographs are: BRIGHTKITCHEN_SAMPLES, else the shared folder (``locate``)."""
     env = os.environ.get("BRIGHTKITCHEN_SAMPLES")
     candidates = [Path(env)] if env else []
-    repo_root = Path(__file__).resolve().parents[3]
-    candidates += [Path.cwd() / ".." / "shared" / DATASET, repo_root / ".." / "shared" / DATASET]
+    candidates += [root / DATASET for root in shared_roots()]
     for cand in candidates:
         if (cand / "images").is_dir():
             return cand.resolve()

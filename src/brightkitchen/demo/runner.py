@@ -13,8 +13,10 @@ from pathlib import Path
 import uvicorn
 import yaml
 
-from brightkitchen.demo import media
+from brightkitchen.demo import media, synthetic
+from brightkitchen.demo.locate import shared_roots
 from brightkitchen.demo.seed import DemoWorld, seed
+from brightkitchen.edge import models_pack
 from brightkitchen.platform import migrate
 from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
@@ -31,16 +33,31 @@ class DemoOptions:
 
 
 def find_models_dir(explicit: Path | None) -> Path | None:
-    """The model pack: --models, BRIGHTKITCHEN_MODELS, or ../shared/models beside cwd or the repo."""
+    """The model pack: --models, BRIGHTKITCHEN_MODELS, ../shared/models (``locate``), or where
+    `brightkitchen models install` puts it when every file is there (a half-done download is no pack)."""
     candidates = [explicit] if explicit else []
     if os.environ.get("BRIGHTKITCHEN_MODELS"):
         candidates.append(Path(os.environ["BRIGHTKITCHEN_MODELS"]))
-    repo_root = Path(__file__).resolve().parents[3]
-    candidates += [Path.cwd() / ".." / "shared" / "models", repo_root / ".." / "shared" / "models"]
+    candidates += [root / "models" for root in shared_roots()]
     for cand in candidates:
         if cand is not None and (cand / "yunet").is_dir():
             return cand.resolve()
+    installed = models_pack.default_models_dir()
+    if all((installed / e.folder / e.file).is_file() for e in models_pack.load_manifest().files):
+        return installed.resolve()
     return None
+
+
+def sample_footage(data_dir: Path, seconds: int) -> Path:
+    """Footage from the labelled photographs when there are any, else generated footage (made once, kept)."""
+    video = data_dir / "footage" / media.PHOTO_NAME
+    if video.exists():
+        return video
+    try:
+        return media.sample_video(video, seconds=seconds)
+    except media.NoSampleImages:
+        generated = data_dir / "footage" / media.GENERATED_NAME
+        return generated if generated.exists() else synthetic.generated_video(generated)
 
 
 def edge_config(world: DemoWorld, opts: DemoOptions, video: Path, models: Path | None) -> dict[str, object]:
@@ -98,9 +115,7 @@ def prepare(opts: DemoOptions) -> tuple[Settings, DemoWorld, Path, Path | None]:
     with ctx.sessions.begin() as session:
         world = seed(session)
     ctx.engine.dispose()
-    video = opts.data_dir / "footage" / "kitchen.mp4"
-    if not video.exists():
-        media.sample_video(video, seconds=opts.video_seconds)
+    video = sample_footage(opts.data_dir, opts.video_seconds)
     return settings, world, video, find_models_dir(opts.models_dir)
 
 

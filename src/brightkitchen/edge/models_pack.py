@@ -106,6 +106,7 @@ class InstallResult:
     entry: ManifestFile
     outcome: Outcome
     detail: str = ""
+    unreachable: bool = False  # failed because the source could not be reached at all (no network)
 
 
 class HashMismatch(ValueError):
@@ -130,7 +131,14 @@ def install(
     own_client = client is None and (source is None or is_url(source))
     http = httpx.Client(follow_redirects=True, timeout=60.0) if own_client else client
     try:
-        return [_install_one(Path(models_dir), entry, source, http) for entry in manifest.files]
+        results: list[InstallResult] = []
+        for entry in manifest.files:
+            if results and results[-1].unreachable:
+                # No network: one timeout is enough, not one per file.
+                results.append(InstallResult(entry, Outcome.failed, "not tried: no network", unreachable=True))
+            else:
+                results.append(_install_one(Path(models_dir), entry, source, http))
+        return results
     finally:
         if own_client and http is not None:
             http.close()
@@ -145,6 +153,8 @@ def _install_one(models_dir: Path, entry: ManifestFile, source: str | None, http
             _write_checked(stream, target, entry)
     except HashMismatch as exc:
         return InstallResult(entry, Outcome.refused, str(exc))
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
+        return InstallResult(entry, Outcome.failed, f"cannot connect ({type(exc).__name__})", unreachable=True)
     except (OSError, httpx.HTTPError) as exc:
         return InstallResult(entry, Outcome.failed, type(exc).__name__ + (f": {exc}" if is_url(str(source)) else ""))
     return InstallResult(entry, Outcome.installed)
