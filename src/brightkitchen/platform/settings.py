@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,7 +62,20 @@ class Settings(BaseSettings):
 
     # Notifications.
     public_base_url: str = Field(default="", description="Platform address used in links inside notifications")
-    notify_timeout_s: float = Field(default=5.0, gt=0, description="Timeout of one notification send")
+    notify_timeout_s: float = Field(
+        default=10.0, gt=0, description="Total deadline of one notification send (connect to last byte)"
+    )
+    notify_workers: int = Field(default=4, gt=0, description="Notification sends in flight at once, off the jobs loop")
+    notify_allow_http: bool = Field(default=False, description="Also accept plain http:// receiver URLs")
+    notify_allow_hosts: list[str] = Field(
+        default_factory=list, description="Receiver host names allowed to resolve to private/loopback addresses"
+    )
+    notify_allow_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description="Private networks (CIDR) receivers may be in, e.g. an intranet 10.2.0.0/16"
+    )
+    notify_school_admin_outbound: bool = Field(
+        default=False, description="Let school admins create webhook/WeCom/DingTalk channels (e-mail is always allowed)"
+    )
     notify_max_attempts: int = Field(default=8, gt=0, description="Attempts before a notification is failed")
     notify_backoff_s: float = Field(default=30.0, gt=0, description="First retry delay; doubles on each attempt")
     notify_backoff_max_s: float = Field(default=3600.0, gt=0, description="Longest retry delay")

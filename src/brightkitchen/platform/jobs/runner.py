@@ -13,6 +13,7 @@ from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
 from brightkitchen.platform.notify.outbox import Delivery, deliver_due
+from brightkitchen.platform.notify.pool import DeliveryPool
 from brightkitchen.platform.video.jobs import cleanup_video
 
 log = logging.getLogger(__name__)
@@ -27,16 +28,24 @@ class JobReport:
     errors: list[str] = field(default_factory=list)
 
 
-def run_due_jobs(ctx: PlatformContext, now: datetime | None = None) -> JobReport:
-    """One pass. A failing step is logged and reported; the others still run."""
+def run_due_jobs(ctx: PlatformContext, now: datetime | None = None, pool: DeliveryPool | None = None) -> JobReport:
+    """One pass. A failing step is logged and reported; the others still run. With a pool, due messages are
+    handed to it and the pass moves on; without, they are sent here, one after another."""
     now = now or utcnow()
     report = JobReport()
+
+    def deliver() -> None:
+        if pool is None:
+            report.delivery = deliver_due(ctx, now)
+        else:
+            report.delivery.handed_over = pool.hand_over(now)
+
     steps: list[tuple[str, Callable[[], object]]] = [
         ("offline", lambda: setattr(report, "offline", detect_offline(ctx, now))),
         ("push", lambda: setattr(report, "pushed", push_new(ctx, now))),
         ("escalate", lambda: setattr(report, "escalated", escalate_due(ctx, now))),
         ("rollout", lambda: run_rollout_jobs(ctx, now)),
-        ("deliver", lambda: setattr(report, "delivery", deliver_due(ctx, now))),
+        ("deliver", deliver),
         ("video", lambda: cleanup_video(ctx, now)),
     ]
     for name, step in steps:
@@ -54,6 +63,7 @@ class JobLoop:
     def __init__(self, ctx: PlatformContext) -> None:
         self.ctx = ctx
         self._stop = threading.Event()
+        self.pool = DeliveryPool(ctx)
         self._thread = threading.Thread(target=self._run, name="brightkitchen-jobs", daemon=True)
 
     def start(self) -> None:
@@ -62,10 +72,11 @@ class JobLoop:
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        self.pool.close()
 
     def _run(self) -> None:
         while not self._stop.wait(self.ctx.settings.jobs_interval_s):
             try:
-                run_due_jobs(self.ctx)
+                run_due_jobs(self.ctx, pool=self.pool)
             except Exception:
                 log.exception("jobs loop pass failed")

@@ -6,7 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import httpx
+from brightkitchen.platform.notify.guard import TargetPolicy
+from brightkitchen.platform.notify.outbound import Answer, DeliveryFailed, post
+
+STRICT = TargetPolicy()  # https to public addresses only
 
 
 @dataclass(frozen=True)
@@ -28,23 +31,29 @@ class Notifier(Protocol):
     def send(self, message: Message) -> None: ...
 
 
-def post_json(url: str, body: bytes, timeout_s: float, headers: dict[str, str] | None = None) -> httpx.Response:
+def post_json(
+    url: str, body: bytes, timeout_s: float, headers: dict[str, str] | None = None, policy: TargetPolicy | None = None
+) -> Answer:
+    """POSTs within a total deadline of ``timeout_s`` to a checked address; the error names only the status
+    or a short reason, never the reply (it would show what an internal address answered)."""
     try:
-        resp = httpx.post(
-            url, content=body, timeout=timeout_s, headers={"Content-Type": "application/json", **(headers or {})}
-        )
-    except httpx.HTTPError as exc:
-        raise NotifyError(f"{type(exc).__name__}: {exc}") from exc
-    if resp.status_code >= 300:
-        raise NotifyError(f"HTTP {resp.status_code}: {resp.text[:200]}")
-    return resp
+        answer = post(url, body, {"Content-Type": "application/json", **(headers or {})}, timeout_s, policy or STRICT)
+    except DeliveryFailed as exc:
+        raise NotifyError(str(exc)) from None
+    if answer.status >= 300:
+        raise NotifyError(f"HTTP {answer.status}")
+    return answer
 
 
-def check_errcode(resp: httpx.Response) -> None:
-    """WeCom and DingTalk answer 200 with {"errcode": N}; anything but 0 is a failure."""
+def check_errcode(answer: Answer) -> None:
+    """WeCom and DingTalk answer 200 with {"errcode": N}; anything but 0 is a failure (the number is kept)."""
     try:
-        data: Any = resp.json()
-    except ValueError as exc:
-        raise NotifyError(f"unexpected answer: {resp.text[:200]}") from exc
-    if not isinstance(data, dict) or data.get("errcode", 0) != 0:
-        raise NotifyError(f"robot refused: {json.dumps(data, ensure_ascii=False)[:200]}")
+        data: Any = json.loads(answer.body)
+    except ValueError:
+        raise NotifyError("unexpected answer") from None
+    if not isinstance(data, dict):
+        raise NotifyError("unexpected answer")
+    code = data.get("errcode", 0)
+    if code != 0:
+        known = isinstance(code, int) and abs(code) < 2**31
+        raise NotifyError(f"robot refused (errcode {code})" if known else "robot refused")

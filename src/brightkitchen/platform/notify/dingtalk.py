@@ -11,13 +11,15 @@ from urllib.parse import quote_plus
 
 from pydantic import BaseModel
 
-from brightkitchen.platform.notify.base import Message, check_errcode, post_json
+from brightkitchen.platform.notify.base import STRICT, Message, check_errcode, post_json
+from brightkitchen.platform.notify.guard import TargetPolicy
 
 
 class DingTalkConfig(BaseModel):
     url: str
     secret: str | None = None
-    timeout_s: float = 5.0
+    timeout_s: float = 10.0  # total, connect to last byte
+    policy: TargetPolicy = STRICT
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -45,4 +47,4 @@ class DingTalkNotifier:
 
     def send(self, message: Message) -> None:
         url = signed_url(self.config.url, self.config.secret, int(time.time() * 1000))
-        check_errcode(post_json(url, body(message), self.config.timeout_s))
+        check_errcode(post_json(url, body(message), self.config.timeout_s, policy=self.config.policy))

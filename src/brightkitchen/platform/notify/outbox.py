@@ -115,6 +115,7 @@ class Delivery:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    handed_over: int = 0  # given to the delivery pool; their outcome is recorded by the pool
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -131,7 +132,7 @@ class Claimed:
     secret: str | None
 
 
-def _claim(ctx: PlatformContext, now: datetime, limit: int) -> list[Claimed]:
+def claim(ctx: PlatformContext, now: datetime, limit: int) -> list[Claimed]:
     """Claims due rows with one conditional UPDATE: a second worker sees next_attempt_at moved and skips them.
     The lease also brings a row back if this process dies mid-send."""
     lease = now + timedelta(seconds=ctx.settings.notify_timeout_s * 4 + 60)
@@ -164,26 +165,32 @@ def _claim(ctx: PlatformContext, now: datetime, limit: int) -> list[Claimed]:
         ]
 
 
-def deliver_due(ctx: PlatformContext, now: datetime, limit: int = 50) -> Delivery:
+def deliver_one(ctx: PlatformContext, job: Claimed, now: datetime) -> str:
+    """Sends one claimed message and records the outcome: "sent", "retrying" or "failed"."""
     settings = ctx.settings
+    error = ""
+    try:
+        notifier_for(job.kind, job.target, job.secret, settings).send(job.message)
+    except (NotifyError, ValueError) as exc:
+        error = str(exc)[:200] or type(exc).__name__
+    values: dict[str, object]
+    if not error:
+        values, outcome = {"state": NotificationState.sent, "sent_at": now, "last_error": ""}, "sent"
+    elif job.attempts >= settings.notify_max_attempts:
+        values, outcome = {"state": NotificationState.failed, "last_error": error}, "failed"
+        log.warning("notification %s failed for good after %s attempts: %s", job.id, job.attempts, error)
+    else:
+        values, outcome = {"next_attempt_at": now + backoff(settings, job.attempts), "last_error": error}, "retrying"
+    with ctx.sessions.begin() as session:
+        session.execute(update(Notification).where(Notification.id == job.id).values(**values))
+    return outcome
+
+
+def deliver_due(ctx: PlatformContext, now: datetime, limit: int = 50) -> Delivery:
+    """Sends due messages one after another in the caller's thread (tests, one-off runs); the jobs loop
+    hands them to a DeliveryPool instead, so a slow receiver never holds it."""
     result = Delivery()
-    for job in _claim(ctx, now, limit):
-        error = ""
-        try:
-            notifier_for(job.kind, job.target, job.secret, settings).send(job.message)
-        except (NotifyError, ValueError) as exc:
-            error = str(exc)[:1000] or type(exc).__name__
-        values: dict[str, object]
-        if not error:
-            values = {"state": NotificationState.sent, "sent_at": now, "last_error": ""}
-            result.sent += 1
-        elif job.attempts >= settings.notify_max_attempts:
-            values = {"state": NotificationState.failed, "last_error": error}
-            result.failed += 1
-            log.warning("notification %s failed for good after %s attempts: %s", job.id, job.attempts, error)
-        else:
-            values = {"next_attempt_at": now + backoff(settings, job.attempts), "last_error": error}
-            result.retrying += 1
-        with ctx.sessions.begin() as session:
-            session.execute(update(Notification).where(Notification.id == job.id).values(**values))
+    for job in claim(ctx, now, limit):
+        outcome = deliver_one(ctx, job, now)
+        setattr(result, outcome, getattr(result, outcome) + 1)
     return result

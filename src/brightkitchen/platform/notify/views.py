@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, status
 from sqlalchemy import ColumnElement, or_, select
 
 from brightkitchen.platform.authz import Principal, region_path_clause
-from brightkitchen.platform.deps import NowDep, SessionDep, SiteManagerDep
-from brightkitchen.platform.notify.models import Notification, NotificationState, NotifyChannel
+from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, SiteManagerDep
+from brightkitchen.platform.notify.dispatcher import target_policy
+from brightkitchen.platform.notify.guard import BlockedTarget, check_target
+from brightkitchen.platform.notify.models import ChannelKind, Notification, NotificationState, NotifyChannel
 from brightkitchen.platform.notify.schemas import (
     NotificationPublic,
     NotifyChannelCreate,
@@ -17,8 +19,10 @@ from brightkitchen.platform.notify.schemas import (
     NotifyChannelUpdate,
 )
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
-from brightkitchen.platform.problems import forbidden, not_found
+from brightkitchen.platform.problems import Problem, forbidden, not_found
 from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.roles import Role
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites import service as sites
 from brightkitchen.platform.tenancy import can_see_region, visible_site_ids
 
@@ -42,6 +46,20 @@ def _get(session: SessionDep, principal: Principal, channel_id: int) -> NotifyCh
     return channel
 
 
+def _check_target(principal: Principal, settings: Settings, kind: str, target: str) -> None:
+    """An outbound URL must lead to an allowed address; school admins set one only where the operator lets
+    them (notify_school_admin_outbound), since a URL is a way to make the platform send requests."""
+    if kind == ChannelKind.email:
+        return
+    if principal.has_role(Role.school_admin) and not settings.notify_school_admin_outbound:
+        raise forbidden("school admins may add e-mail channels only; ask the regulator for a robot or webhook")
+    try:
+        check_target(target, target_policy(settings))
+    except BlockedTarget as exc:
+        detail = f"target: {exc}"
+        raise Problem(422, "Invalid request", detail, errors=[{"field": "target", "message": str(exc)}]) from None
+
+
 @router.get("/notify-channels", response_model=list[NotifyChannelPublic])
 def list_channels(principal: SiteManagerDep, session: SessionDep) -> list[NotifyChannelPublic]:
     rows = session.scalars(select(NotifyChannel).where(_visible(principal)).order_by(NotifyChannel.id))
@@ -49,11 +67,14 @@ def list_channels(principal: SiteManagerDep, session: SessionDep) -> list[Notify
 
 
 @router.post("/notify-channels", response_model=NotifyChannelPublic, status_code=status.HTTP_201_CREATED)
-def create_channel(body: NotifyChannelCreate, principal: SiteManagerDep, session: SessionDep) -> NotifyChannelPublic:
+def create_channel(
+    body: NotifyChannelCreate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+) -> NotifyChannelPublic:
     if body.site_id is not None:
         sites.get_visible(session, principal, body.site_id)
     elif body.region_id is None or not can_see_region(session, principal, body.region_id):
         raise forbidden("that region is outside your scope")
+    _check_target(principal, settings, body.kind, body.target)
     data = body.model_dump()
     channel = NotifyChannel(**data)
     session.add(channel)
@@ -63,9 +84,11 @@ def create_channel(body: NotifyChannelCreate, principal: SiteManagerDep, session
 
 @router.patch("/notify-channels/{channel_id}", response_model=NotifyChannelPublic)
 def update_channel(
-    channel_id: int, body: NotifyChannelUpdate, principal: SiteManagerDep, session: SessionDep
+    channel_id: int, body: NotifyChannelUpdate, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
 ) -> NotifyChannelPublic:
     channel = _get(session, principal, channel_id)
+    if body.target is not None:
+        _check_target(principal, settings, channel.kind, body.target)
     for key, value in body.model_dump(exclude_unset=True).items():
         setattr(channel, key, value)
     return _public(channel)

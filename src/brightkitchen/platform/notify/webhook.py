@@ -8,13 +8,15 @@ import time
 
 from pydantic import BaseModel
 
-from brightkitchen.platform.notify.base import Message, post_json
+from brightkitchen.platform.notify.base import STRICT, Message, post_json
+from brightkitchen.platform.notify.guard import TargetPolicy
 
 
 class WebhookConfig(BaseModel):
     url: str
     secret: str | None = None
-    timeout_s: float = 5.0
+    timeout_s: float = 10.0  # total, connect to last byte
+    policy: TargetPolicy = STRICT
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -38,4 +40,4 @@ class WebhookNotifier:
         headers = {"X-BrightKitchen-Event": message.event, "X-BrightKitchen-Timestamp": timestamp}
         if self.config.secret:
             headers["X-BrightKitchen-Signature"] = signature(self.config.secret, timestamp, body)
-        post_json(self.config.url, body, self.config.timeout_s, headers)
+        post_json(self.config.url, body, self.config.timeout_s, headers, self.config.policy)

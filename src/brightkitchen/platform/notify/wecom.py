@@ -6,14 +6,16 @@ import json
 
 from pydantic import BaseModel
 
-from brightkitchen.platform.notify.base import Message, check_errcode, post_json
+from brightkitchen.platform.notify.base import STRICT, Message, check_errcode, post_json
+from brightkitchen.platform.notify.guard import TargetPolicy
 
 MAX_CONTENT_BYTES = 4096  # the robot's limit for markdown content
 
 
 class WeComConfig(BaseModel):
     url: str
-    timeout_s: float = 5.0
+    timeout_s: float = 10.0  # total, connect to last byte
+    policy: TargetPolicy = STRICT
 
 
 def body(message: Message) -> bytes:
@@ -26,4 +28,4 @@ class WeComNotifier:
         self.config = config
 
     def send(self, message: Message) -> None:
-        check_errcode(post_json(self.config.url, body(message), self.config.timeout_s))
+        check_errcode(post_json(self.config.url, body(message), self.config.timeout_s, policy=self.config.policy))
