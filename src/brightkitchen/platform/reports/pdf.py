@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -20,6 +21,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemp
 from brightkitchen.platform.reports import charts, fonts
 from brightkitchen.platform.reports.data import ReportData
 from brightkitchen.platform.reports.periods import NAMES_ZH, PeriodKind
+from brightkitchen.platform.reports.text import plain
 
 OVERDUE_ROWS = 50
 HEAD = colors.HexColor("#2F5597")
@@ -32,6 +34,17 @@ NOTE = (
     "逾期指统计截至时已过整改期限仍未提交；在线率按平台记录的边缘服务器与摄像头故障时段计算；"
     "得分公式与监管总览的红黑榜一致，前三名为红榜（绿底），后三名为黑榜（红底，与前三名同分者除外）。"
 )
+
+
+def para(text: str, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of plain text. Paragraph parses its text as markup (<img src>, <font>, <a href>), and names
+    come from users: without escaping, a street named <img src="..."/> would embed any file the server can read."""
+    return Paragraph(escape(plain(text)), style)
+
+
+def cell(value: Any) -> str:
+    # Table cells are drawn as plain strings (no markup), but control characters are still dropped.
+    return "" if value is None else plain(str(value))
 
 
 def pct(value: float | None) -> str:
@@ -49,11 +62,11 @@ class _Styles:
 
     def section(self, title: str) -> list[Flowable]:
         # Never leave a heading alone at the foot of a page.
-        return [CondPageBreak(45 * mm), Paragraph(title, self.h2)]
+        return [CondPageBreak(45 * mm), para(title, self.h2)]
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], align: str) -> Table:
         """``align`` has one letter per column: L(eft) for text, R(ight) for figures, C(entre) for times."""
-        body = [list(header), *[[("" if v is None else str(v)) for v in r] for r in rows]]
+        body = [list(header), *[[cell(v) for v in r] for r in rows]]
         t = Table(body, colWidths=[w * mm for w in widths], repeatRows=1)
         style: list[tuple[Any, ...]] = [
             ("FONT", (0, 0), (-1, -1), self.font, 8.5),
@@ -79,9 +92,9 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
 
     kind = NAMES_ZH[data.period.kind]
     story: list[Flowable] = [
-        Paragraph(f"{data.region_name}明厨亮灶{kind}", st.title),
-        Paragraph(data.period.label, st.period),
-        Paragraph(f"统计截至 {local(data.as_of)}，生成于 {local(data.generated_at)}", st.sub),
+        para(f"{data.region_name}明厨亮灶{kind}", st.title),
+        para(data.period.label, st.period),
+        para(f"统计截至 {local(data.as_of)}，生成于 {local(data.generated_at)}", st.sub),
         Spacer(1, 4 * mm),
         *st.section("一、总体情况"),
         _kpis(st, data),
@@ -91,7 +104,7 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
     if valid_types:
         story.append(charts.by_type_chart(valid_types, font))
     else:
-        story.append(Paragraph("本期无有效预警。", st.note))
+        story.append(para("本期无有效预警。", st.note))
     if data.period.kind is not PeriodKind.daily:
         story += [Spacer(1, 4 * mm), charts.trend_chart(data.trend, font)]
     story += [*st.section("三、红黑榜（按得分）"), _ranking(st, data)]
@@ -105,9 +118,9 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
         header = ["预警编号", "单位", "违规类型", "发生时间", "整改期限", "逾期(小时)"]
         story.append(st.table(header, rows, [18, 50, 26, 30, 30, 20], "RLLCCR"))
         if len(data.overdue) > OVERDUE_ROWS:
-            story.append(Paragraph(f"仅列出前 {OVERDUE_ROWS} 条，完整清单见 Excel 报表。", st.note))
+            story.append(para(f"仅列出前 {OVERDUE_ROWS} 条，完整清单见 Excel 报表。", st.note))
     else:
-        story.append(Paragraph("无。", st.note))
+        story.append(para("无。", st.note))
     online = [
         (
             s.name,
@@ -121,10 +134,10 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
     ]
     header = ["单位", "边缘服务器", "摄像头", "故障次数", "边缘在线率", "摄像头在线率"]
     story += [*st.section("六、在线情况"), st.table(header, online, [60, 22, 20, 22, 25, 25], "LRRRRR")]
-    story += [Spacer(1, 5 * mm), Paragraph(NOTE, st.note)]
+    story += [Spacer(1, 5 * mm), para(NOTE, st.note)]
 
     out = io.BytesIO()
-    footer = f"{data.region_name} {data.period.title}"
+    footer = plain(f"{data.region_name} {data.period.title}")
 
     def on_page(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()

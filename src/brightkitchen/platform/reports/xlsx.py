@@ -9,16 +9,29 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from brightkitchen.platform.reports.data import ReportData
+from brightkitchen.platform.reports.text import plain
 
 PCT = "0.0%"
 WHEN = "yyyy-mm-dd hh:mm"
 HEAD = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor="2F5597")
+# A cell starting with one of these is a formula to Excel (or to a spreadsheet the sheet is pasted into).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _text(cell: Cell) -> None:
+    """Names are text: a string that looks like a formula is stored as a string cell with Excel's quote prefix
+    (what Excel itself does for a typed '=), so it shows as written, is never evaluated, and stays text when
+    a user edits the cell. The value itself is not changed."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _width(value: Any) -> int:
@@ -33,7 +46,9 @@ def _table(ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = HEAD, HEAD_FILL, Alignment(horizontal="center")
     for row in rows:
-        ws.append(list(row))
+        ws.append([plain(v) if isinstance(v, str) else v for v in row])
+        for cell in ws[ws.max_row]:
+            _text(cell)
     for col, fmt in formats.items():
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             cell.number_format = fmt

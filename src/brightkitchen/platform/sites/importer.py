@@ -2,6 +2,9 @@
 
 All rows are checked first; any bad row means nothing is written and every bad row is reported with
 its row number. Re-running the same sheet changes nothing (sites match on code, accounts on username).
+
+A sheet holds at most MAX_SITES sites. Excel files are read as a stream (openpyxl read-only mode) and reading
+stops at the cap, so a small file of a million rows is refused in well under a second.
 """
 
 from __future__ import annotations
@@ -9,11 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import zipfile
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +32,11 @@ from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.sites.models import Site, SiteKind
 from brightkitchen.platform.tenancy import can_see_region
 from brightkitchen.platform.users.models import Role, User
+
+MAX_SITES = 5000  # per file: a district's sheet is a few hundred; more is a mistake or an attack
+MAX_SHEET_ROWS = 4 * MAX_SITES  # blank rows included, so a gap of a million empty rows is refused too
+MAX_COLUMNS = 64  # cells further right are ignored (a cell in column XFD would widen every row to 16k)
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # the sum of the file sizes declared inside the xlsx (a zip)
 
 # Column headers as regulators write them (Chinese) or as the template names them (English).
 HEADER_ALIASES: dict[str, str] = {
@@ -115,33 +127,84 @@ class ImportFileError(ValueError):
     """The file itself cannot be read as a site sheet."""
 
 
+def _xlsx_rows(content: bytes) -> Generator[Sequence[Any], None, None]:
+    """The first sheet's rows, parsed as they are read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(f"not a readable Excel file: {exc}") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(f"not a readable Excel file: it unpacks to more than {MAX_UNPACKED_BYTES >> 20} MiB")
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise ImportFileError(f"not a readable Excel file: {exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        if not isinstance(sheet, ReadOnlyWorksheet):
+            raise ImportFileError("not a readable Excel file: the first sheet is not a table")
+        sheet.reset_dimensions()  # the size a file declares may be wrong either way; read what is there
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # broken XML further down the sheet
+        raise ImportFileError(f"not a readable Excel file: {exc}") from exc
+    finally:
+        book.close()
+
+
+def _csv_rows(content: bytes) -> Generator[Sequence[Any], None, None]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")  # sheets saved by Chinese Excel are often GBK
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("not a readable CSV file: save it as UTF-8 or GBK text") from exc
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error as exc:
+        raise ImportFileError(f"not a readable CSV file: {exc}") from exc
+
+
 def read_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """Rows as (sheet row number, {canonical column: value}); the header is row 1."""
+    """Rows as (sheet row number, {canonical column: value}); the header is row 1.
+
+    Raises ImportFileError, naming the limit, as soon as the sheet has more than MAX_SITES sites or
+    MAX_SHEET_ROWS rows: the rest of the file is never read."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise ImportFileError(f"not a readable Excel file: {exc}") from exc
-        table = [list(r) for r in sheet.iter_rows(values_only=True)]
+        table = _xlsx_rows(content)
     elif suffix == ".csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030")  # sheets saved by Chinese Excel are often GBK
-        table = [list(r) for r in csv.reader(io.StringIO(text))]
+        table = _csv_rows(content)
     else:
         raise ImportFileError("use a .csv or .xlsx file")
-    if not table:
+    with closing(table):  # closes the workbook when reading stops early
+        return _collect(table)
+
+
+def _collect(table: Iterator[Sequence[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    first = next(table, None)
+    if first is None:
         raise ImportFileError("the file is empty")
-    header = [HEADER_ALIASES.get(str(h).strip(), "") if h is not None else "" for h in table[0]]
+    header = [HEADER_ALIASES.get(str(h).strip(), "") if h is not None else "" for h in first]
     missing = {"code", "name", "kind", "district", "street"} - set(header)
     if missing:
         raise ImportFileError(f"missing columns: {', '.join(sorted(missing))}")
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, values in enumerate(table, start=2):
+        if number > MAX_SHEET_ROWS:
+            raise ImportFileError(
+                f"more than {MAX_SHEET_ROWS} rows (blank rows included); a sheet holds at most {MAX_SITES} sites"
+            )
         if all(v is None or str(v).strip() == "" for v in values):
             continue
+        if len(rows) == MAX_SITES:
+            raise ImportFileError(
+                f"too many rows: a sheet holds at most {MAX_SITES} sites (row {number} is one too many); "
+                "split it into several files"
+            )
         rows.append((number, {h: ("" if v is None else str(v)) for h, v in zip(header, values, strict=False) if h}))
     return rows
 
