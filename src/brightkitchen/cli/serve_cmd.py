@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 import uvicorn
+
+# Connection limits: an idle keep-alive connection is closed after a few seconds, a request head may not grow
+# past 64 KiB, and past ``limit_concurrency`` open connections new requests get 503 instead of piling up.
+# Slow senders (a head or body dripped byte by byte) are cut off by the reverse proxy; see docs/deployment.md.
+KEEP_ALIVE_S = 5
+MAX_HEAD_BYTES = 64 * 1024
+MAX_CONNECTIONS = 1000
+
+
+def server_options(
+    host: str, port: int, workers: int, *, keep_alive_s: int = KEEP_ALIVE_S, max_connections: int = MAX_CONNECTIONS
+) -> dict[str, Any]:
+    """What uvicorn is given; one place, so a test can check the limits are there."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": True,
+        "proxy_headers": True,
+        "log_level": "info",
+        "timeout_keep_alive": keep_alive_s,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+        "limit_concurrency": max_connections,
+    }
 
 
 def serve(
@@ -11,18 +37,13 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
     workers: int = typer.Option(1, help="worker processes (each is stateless; share one database)"),
     migrate: bool = typer.Option(True, help="apply database migrations before serving"),
+    keep_alive_s: int = typer.Option(KEEP_ALIVE_S, min=1, help="close idle keep-alive connections after this"),
+    max_connections: int = typer.Option(MAX_CONNECTIONS, min=1, help="answer 503 beyond this many connections"),
 ) -> None:
     if migrate:
         from brightkitchen.platform.migrate import upgrade
         from brightkitchen.platform.settings import Settings
 
         upgrade(Settings())
-    uvicorn.run(
-        "brightkitchen.platform.app:create_app",
-        host=host,
-        port=port,
-        workers=workers,
-        factory=True,
-        proxy_headers=True,
-        log_level="info",
-    )
+    options = server_options(host, port, workers, keep_alive_s=keep_alive_s, max_connections=max_connections)
+    uvicorn.run("brightkitchen.platform.app:create_app", **options)

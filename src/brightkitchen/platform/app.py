@@ -18,10 +18,12 @@ from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.device_api import router as device_router
 from brightkitchen.platform.devices.views import router as devices_router
 from brightkitchen.platform.help.views import router as help_router
+from brightkitchen.platform.input_guard import InputGuard
 from brightkitchen.platform.jobs.runner import JobLoop
 from brightkitchen.platform.notify.views import router as notify_router
 from brightkitchen.platform.problems import install_problem_handlers
 from brightkitchen.platform.public.views import router as public_router
+from brightkitchen.platform.readiness import router as readiness_router
 from brightkitchen.platform.regions.views import router as regions_router
 from brightkitchen.platform.reports.views import router as reports_router
 from brightkitchen.platform.rollout.views import router as rollout_router
@@ -56,10 +58,11 @@ def api_router() -> APIRouter:
         reports_router,
         help_router,
         video_router,
+        readiness_router,
     ):
         api.include_router(router)
 
-    @api.get("/health", tags=["meta"], summary="Liveness and version")
+    @api.get("/health", tags=["meta"], summary="Liveness and version (the process answers; see /health/ready)")
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
         )
     install_problem_handlers(app)
+    app.add_middleware(InputGuard)  # NUL, bad UTF-8 and out-of-range ids never reach an endpoint
     app.include_router(api_router())
     mount_web(app)  # last: the browser app's fallback must not shadow any API route
     return app

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
+# page × size stays far inside any database's OFFSET range; nobody pages a million pages by hand.
+MAX_PAGE = 1_000_000
+
 
 class PageParams(BaseModel):
     page: int = 1
@@ -19,7 +22,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     size: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
 ) -> PageParams:
     return PageParams(page=page, size=size)

@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 30  # how long a caller should wait while the database is unreachable
 
 
 class Problem(Exception):
@@ -87,8 +89,61 @@ def install_problem_handlers(app: FastAPI) -> None:
         body = _body(exc.status_code, title, detail, request.url.path)
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
 
+    install_database_handlers(app)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         body = _body(500, "Internal error", "The server could not complete the request", request.url.path)
         return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+def _unstorable(request: Request, detail: str) -> JSONResponse:
+    body = _body(422, "Invalid request", detail, request.url.path, code="invalid")
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+
+
+def unavailable(request: Request) -> JSONResponse:
+    """503 with Retry-After: the edge (and any client) waits and retries instead of giving up or hammering."""
+    body = _body(503, "Service unavailable", "the database is unavailable; retry later", request.url.path,
+                 code="unavailable")  # fmt: skip
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return JSONResponse(body, status_code=503, headers=headers, media_type=PROBLEM_JSON)
+
+
+def install_database_handlers(app: FastAPI) -> None:
+    """The last line of defence: a value the database refuses is the caller's fault (4xx), a database that
+    cannot be reached is an outage (503); neither is a server error. Endpoints should still validate first."""
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        log.error("database unavailable on %s: %s", request.url.path, reason)
+        return unavailable(request)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        text = str(exc.orig).lower()
+        if request.method != "DELETE" and ("not null" in text or "foreign key" in text):
+            return _unstorable(request, "a required value is missing or refers to something that does not exist")
+        return JSONResponse(
+            _body(409, "Conflict", "the change conflicts with existing data", request.url.path, code="conflict"),
+            status_code=409,
+            media_type=PROBLEM_JSON,
+        )
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> JSONResponse:
+        # DataError (a value out of the column's range, NUL in text on PostgreSQL), or a value the driver
+        # could not even bind (OverflowError for a too large integer or date on SQLite).
+        if isinstance(exc, DBAPIError) and getattr(exc, "connection_invalidated", False):
+            return unavailable(request)
+        if isinstance(exc.orig, OverflowError | ValueError | UnicodeError) or type(exc).__name__ == "DataError":
+            return _unstorable(request, "a value is out of range or cannot be stored")
+        log.exception("database error on %s", request.url.path)
+        body = _body(500, "Internal error", "The server could not complete the request", request.url.path)
+        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return _unstorable(request, "a number or date is out of range")

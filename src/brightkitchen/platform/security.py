@@ -43,4 +43,5 @@ def sign(secret_key: str, message: bytes) -> str:
 
 
 def signature_ok(secret_key: str, message: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret_key, message), signature)
+    # A signature is hex: anything else (é, say) is simply wrong, and compare_digest raises on non-ASCII text.
+    return signature.isascii() and hmac.compare_digest(sign(secret_key, message), signature)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from brightkitchen.protocol.codes import ViolationCode
 
@@ -17,9 +17,51 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 EventId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 CameraKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.]+$")]
 
+# What the database columns hold: a value outside is refused here (422, the edge keeps the event as dead)
+# rather than failing at INSERT (500, the edge would retry it forever).
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
+Int4 = Annotated[int, Field(ge=-(2**31), le=INT4_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT8_MAX)]
+
+
+def _sane_time(value: datetime) -> datetime:
+    # Year 1 at +14:00 is year 0 in UTC, which no database (nor Python) can hold.
+    if not 1970 <= value.year <= 2999:
+        raise ValueError("time must be between the years 1970 and 2999")
+    return value
+
+
+WireTime = Annotated[AwareDatetime, AfterValidator(_sane_time)]
+
+
+def _bad_text(value: Any) -> bool:
+    """True when a string anywhere in ``value`` holds NUL or a lone surrogate (no database text column takes them)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_bad_text(v) for v in value)
+    return False
+
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or Infinity: JSON has neither, and a database column of them breaks every sum and chart.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        if _bad_text(data):
+            raise ValueError("text must not contain NUL characters or lone surrogates")
+        return data
 
 
 class Box(_Wire):
@@ -31,7 +73,7 @@ class Box(_Wire):
     y1: float
     x2: float
     y2: float
-    track_id: int | None = None
+    track_id: Int4 | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Box:
@@ -50,7 +92,7 @@ class EvidenceRef(_Wire):
 
     kind: EvidenceKind
     sha256: str
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, le=INT4_MAX)
     content_type: Literal["image/jpeg", "video/mp4"]
 
     @field_validator("sha256")
@@ -69,11 +111,11 @@ class ViolationEvent(_Wire):
     site_code: str = Field(min_length=1, max_length=64)
     camera_key: CameraKey
     code: ViolationCode
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: WireTime
+    ended_at: WireTime
     score: float = Field(ge=0.0, le=1.0)
     boxes: list[Box] = Field(default_factory=list, max_length=200)
-    track_id: int | None = None
+    track_id: Int4 | None = None
     model_name: str = Field(max_length=128)
     model_version: str = Field(max_length=64)
     frame_width: int = Field(gt=0, le=16384)
@@ -103,10 +145,10 @@ class RecordingHealth(_Wire):
     """A camera's continuous recording at the edge, as sent with each heartbeat."""
 
     status: Literal["recording", "stopped", "error", "disabled"]
-    recorded_from: AwareDatetime | None = None
-    recorded_until: AwareDatetime | None = None
+    recorded_from: WireTime | None = None
+    recorded_until: WireTime | None = None
     days_kept: float = Field(ge=0.0, default=0.0, description="how many days of recording the disk holds now")
-    bytes: int = Field(ge=0, default=0)
+    bytes: Count = Field(default=0)
     video_codec: str | None = Field(default=None, max_length=32)
     live_error: LiveError | None = None
     error: str | None = Field(default=None, max_length=500)
@@ -116,25 +158,25 @@ class CameraHealth(_Wire):
     camera_key: CameraKey
     status: CameraStatus
     fps: float = Field(ge=0.0)
-    frames_dropped: int = Field(ge=0, default=0, description="analysis frames dropped under load since start")
-    frames_sampled: int = Field(ge=0, default=0, description="analysis frames taken since start")
-    last_frame_at: AwareDatetime | None = None
+    frames_dropped: Count = Field(default=0, description="analysis frames dropped under load since start")
+    frames_sampled: Count = Field(default=0, description="analysis frames taken since start")
+    last_frame_at: WireTime | None = None
     error: str | None = Field(default=None, max_length=500)
     recording: RecordingHealth | None = None
 
 
 class Heartbeat(_Wire):
     protocol_version: Literal[1] = PROTOCOL_VERSION
-    sent_at: AwareDatetime
+    sent_at: WireTime
     software_version: str = Field(max_length=64)
     model_versions: dict[str, str] = Field(default_factory=dict)
     config_version: str | None = Field(default=None, max_length=64)
     cameras: list[CameraHealth] = Field(default_factory=list, max_length=256)
-    disk_used_bytes: int = Field(ge=0, default=0)
-    disk_quota_bytes: int = Field(ge=0, default=0)
+    disk_used_bytes: Count = Field(default=0)
+    disk_quota_bytes: Count = Field(default=0)
     quota_exceeded: bool = False
-    outbox_depth: int = Field(ge=0, default=0)
-    outbox_dead: int = Field(ge=0, default=0, description="events the platform refused for good (kept at the edge)")
+    outbox_depth: Count = Field(default=0)
+    outbox_dead: Count = Field(default=0, description="events the platform refused for good (kept at the edge)")
     upload_state: Literal["idle", "retrying", "auth_failed"] | None = None
     last_upload_error: str | None = Field(default=None, max_length=500)
     uptime_s: float = Field(ge=0.0, default=0.0)

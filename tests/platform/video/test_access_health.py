@@ -71,7 +71,7 @@ def test_recording_health_and_timeline(client: TestClient, session: Session) -> 
             "cameras": [
                 {"camera_key": "cam-a1", "status": "online", "fps": 5.0,
                  "recording": {"status": "recording", "recorded_from": (until - timedelta(days=7)).isoformat(),
-                               "recorded_until": until.isoformat(), "days_kept": 7.0, "bytes": 123456,
+                               "recorded_until": until.isoformat(), "days_kept": 7.0, "bytes": 80_000_000_000,
                                "video_codec": "h265", "live_error": "h265_unsupported"}},
                 {"camera_key": "not-registered", "status": "online", "fps": 5.0,
                  "recording": {"status": "recording"}},
@@ -92,6 +92,7 @@ def test_recording_health_and_timeline(client: TestClient, session: Session) -> 
     body = tl.json()
     assert body["status"] == "recording" and body["days_kept"] == 7.0 and body["live_error"] == "h265_unsupported"
     assert datetime.fromisoformat(body["recorded_from"]) == until - timedelta(days=7)
+    assert body["recording"]["bytes_kept"] == 80_000_000_000  # a week of 1080p: beyond 32 bits
     assert [(a["id"], a["code"], a["code_name"]) for a in body["alerts"]] == [(inside.id, "no_mask", "未戴口罩")]
     assert set(body["alerts"][0]) >= {"id", "code", "code_name", "started_at", "state"}
     # The live view says why this camera cannot play in a browser.

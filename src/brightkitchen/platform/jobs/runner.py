@@ -8,15 +8,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError
+
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
 from brightkitchen.platform.notify.outbox import Delivery, deliver_due
 from brightkitchen.platform.notify.pool import DeliveryPool
+from brightkitchen.platform.storage.reclaim import reclaim_due
 from brightkitchen.platform.video.jobs import cleanup_video
 
 log = logging.getLogger(__name__)
+MAX_BACKOFF_S = 60.0
 
 
 @dataclass
@@ -47,10 +51,14 @@ def run_due_jobs(ctx: PlatformContext, now: datetime | None = None, pool: Delive
         ("rollout", lambda: run_rollout_jobs(ctx, now)),
         ("deliver", deliver),
         ("video", lambda: cleanup_video(ctx, now)),
+        ("reclaim", lambda: reclaim_due(ctx, now)),
     ]
     for name, step in steps:
         try:
             step()
+        except OperationalError as exc:  # the database is away: one line, not a traceback per step per pass
+            log.error("job step %s: database unavailable (%s)", name, str(exc.orig).splitlines()[0] if exc.orig else "")
+            report.errors.append(f"{name}: {type(exc).__name__}")
         except Exception as exc:
             log.exception("job step %s failed", name)
             report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
@@ -75,8 +83,13 @@ class JobLoop:
         self.pool.close()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.ctx.settings.jobs_interval_s):
+        interval = base = self.ctx.settings.jobs_interval_s
+        while not self._stop.wait(interval):
             try:
-                run_due_jobs(self.ctx, pool=self.pool)
+                failed = bool(run_due_jobs(self.ctx, pool=self.pool).errors)
             except Exception:
                 log.exception("jobs loop pass failed")
+                failed = True
+            # While something keeps failing (the database is down, say), wait longer between passes: the log
+            # gets a line every minute, not every 2 s, and the database is not hammered as it comes back.
+            interval = min(interval * 2, max(base, MAX_BACKOFF_S)) if failed else base

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from brightkitchen.platform.fields import Id, refuse_nulls
 from brightkitchen.platform.regions.models import RegionKind
 
 
@@ -11,13 +14,18 @@ class RegionCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.]+$")
     kind: RegionKind
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class RegionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return refuse_nulls(data)
 
 
 class RegionPublic(BaseModel):

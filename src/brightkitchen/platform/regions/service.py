@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.authz import Principal
@@ -50,7 +51,13 @@ def delete(session: Session, region: Region) -> None:
     has_children = session.scalar(select(Region.id).where(Region.parent_id == region.id).limit(1))
     if has_children is not None or region_has_sites(session, region.id):
         raise conflict("the region still has sub-regions or sites")
-    session.delete(region)
+    try:
+        with session.begin_nested():  # a savepoint: the refusal below leaves the session usable
+            session.delete(region)
+            session.flush()
+    except IntegrityError as exc:
+        # Users, channels, policies and the like still point at it: the caller moves or removes them first.
+        raise conflict("the region is still in use (users, notification channels or other records)") from exc
 
 
 def ensure_street(session: Session, region_id: int) -> Region:

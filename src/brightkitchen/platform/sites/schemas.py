@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from brightkitchen.platform.fields import Id, refuse_nulls
 from brightkitchen.platform.sites.models import AreaKind, SiteKind
 
 _CODE = r"^[A-Za-z0-9_\-\.]+$"
@@ -15,7 +17,7 @@ class SiteCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64, pattern=_CODE)
     name: str = Field(min_length=1, max_length=200)
     kind: SiteKind
-    region_id: int
+    region_id: Id
     address: str = Field(default="", max_length=300)
     contact_name: str = Field(default="", max_length=64)
     contact_phone: str = Field(default="", max_length=32)
@@ -32,7 +34,7 @@ class SiteUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: SiteKind | None = None
-    region_id: int | None = None
+    region_id: Id | None = None
     address: str | None = Field(default=None, max_length=300)
     contact_name: str | None = Field(default=None, max_length=64)
     contact_phone: str | None = Field(default=None, max_length=32)
@@ -42,6 +44,11 @@ class SiteUpdate(BaseModel):
     public_video_from: time | None = None
     public_video_until: time | None = None
     video_stream_limit: int | None = Field(default=None, ge=1, le=64)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return refuse_nulls(data, nullable=("video_stream_limit",))
 
 
 # Fields a school admin may change on its own site; the rest is the regulator's.
@@ -100,7 +107,7 @@ class CameraCreate(BaseModel):
     key: str = Field(min_length=1, max_length=64, pattern=_CODE)
     name: str = Field(min_length=1, max_length=128, examples=["后厨-操作台"])
     stream_url: str = Field(default="", max_length=1024)
-    area_id: int | None = None
+    area_id: Id | None = None
     public: bool = False
     live_url: str = Field(default="", max_length=1024, description="lighter sub-stream for live viewing (write-only)")
     record: bool = True
@@ -112,11 +119,16 @@ class CameraUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=128)
     stream_url: str | None = Field(default=None, max_length=1024)
-    area_id: int | None = None
+    area_id: Id | None = None
     public: bool | None = None
     live_url: str | None = Field(default=None, max_length=1024)
     record: bool | None = None
     retention_days: int | None = Field(default=None, ge=1, le=90)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return refuse_nulls(data, nullable=("area_id",))
 
 
 class CameraPublic(BaseModel):

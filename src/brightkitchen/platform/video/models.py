@@ -105,7 +105,7 @@ class CameraRecording(Base):
     recorded_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     recorded_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     days_kept: Mapped[float] = mapped_column(Float, default=0.0)
-    bytes_kept: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_kept: Mapped[int] = mapped_column(BigInteger, default=0)  # a week of video is tens of GB
     video_codec: Mapped[str | None] = mapped_column(String(32), default=None)
     live_error: Mapped[str | None] = mapped_column(String(32), default=None)
     error: Mapped[str | None] = mapped_column(String(500), default=None)

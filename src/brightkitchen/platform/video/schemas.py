@@ -65,6 +65,7 @@ class RecordingInfo(BaseModel):
     recorded_from: datetime | None
     recorded_until: datetime | None
     days_kept: float
+    bytes_kept: int = 0
     video_codec: str | None = None
     live_error: str | None = None
     error: str | None = None

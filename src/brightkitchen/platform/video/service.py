@@ -189,6 +189,7 @@ def recordings(
             recorded_from=health.recorded_from,
             recorded_until=health.recorded_until,
             days_kept=health.days_kept,
+            bytes_kept=health.bytes_kept,
             video_codec=health.video_codec,
             live_error=health.live_error,
             error=health.error,

@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("recorded_from", brightkitchen.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("recorded_until", brightkitchen.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("days_kept", sa.Float(), nullable=False),
-        sa.Column("bytes_kept", sa.Integer(), nullable=False),
+        sa.Column("bytes_kept", sa.BigInteger(), nullable=False),
         sa.Column("video_codec", sa.String(length=32), nullable=True),
         sa.Column("live_error", sa.String(length=32), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
