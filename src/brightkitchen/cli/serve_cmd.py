@@ -40,10 +40,18 @@ def serve(
     keep_alive_s: int = typer.Option(KEEP_ALIVE_S, min=1, help="close idle keep-alive connections after this"),
     max_connections: int = typer.Option(MAX_CONNECTIONS, min=1, help="answer 503 beyond this many connections"),
 ) -> None:
+    from brightkitchen.platform.security import SecretKeyMissing, require_secret_key
+    from brightkitchen.platform.settings import Settings
+
+    settings = Settings()
+    try:
+        require_secret_key(settings.secret_key)
+    except SecretKeyMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if migrate:
         from brightkitchen.platform.migrate import upgrade
-        from brightkitchen.platform.settings import Settings
 
-        upgrade(Settings())
+        upgrade(settings)
     options = server_options(host, port, workers, keep_alive_s=keep_alive_s, max_connections=max_connections)
     uvicorn.run("brightkitchen.platform.app:create_app", **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -108,8 +109,22 @@ class DemoPlatform:
         self.thread.join(timeout=10)
 
 
+def demo_secret_key(data_dir: Path) -> str:
+    """The demo's own random key, made once in its data folder and reused, so its links survive a restart."""
+    path = data_dir / "secret_key"
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # readable by this user only
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key + "\n")
+    return key
+
+
 def prepare(opts: DemoOptions) -> tuple[Settings, DemoWorld, Path, Path | None]:
-    settings = Settings(data_dir=opts.data_dir)
+    # A local demo: its own key, and the API docs page on (the demo prints its address).
+    settings = Settings(data_dir=opts.data_dir, secret_key=demo_secret_key(opts.data_dir), api_docs=True)
     migrate.upgrade(settings)
     ctx = PlatformContext.build(settings)
     with ctx.sessions.begin() as session:

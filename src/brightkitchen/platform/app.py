@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from brightkitchen import __version__
 from brightkitchen.platform.alerts.policies import router as policies_router
 from brightkitchen.platform.alerts.views import router as alerts_router
+from brightkitchen.platform.auth.body_guard import BodyGuard
 from brightkitchen.platform.auth.principals import authenticate_token
 from brightkitchen.platform.auth.views import router as auth_router
 from brightkitchen.platform.bulletin.views import router as bulletin_router
@@ -27,6 +28,7 @@ from brightkitchen.platform.readiness import router as readiness_router
 from brightkitchen.platform.regions.views import router as regions_router
 from brightkitchen.platform.reports.views import router as reports_router
 from brightkitchen.platform.rollout.views import router as rollout_router
+from brightkitchen.platform.security import require_secret_key
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.views import router as sites_router
 from brightkitchen.platform.stats.views import router as stats_router
@@ -84,17 +86,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, ctx: PlatformContext | None = None) -> FastAPI:
-    ctx = ctx or PlatformContext.build(settings or Settings())
+    settings = ctx.settings if ctx else (settings or Settings())
+    require_secret_key(settings.secret_key)  # before anything is opened: no platform runs on a known key
+    ctx = ctx or PlatformContext.build(settings)
     app = FastAPI(
         title="BrightKitchen 明厨亮灶 supervision platform",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # Off by default: the Swagger page loads its scripts from a CDN, on the origin that holds the token.
+        docs_url=f"{API_PREFIX}/docs" if settings.api_docs else None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.ctx = ctx
     app.state.authenticate = authenticate_token  # the kernel asks it who a bearer token is
+    app.add_middleware(BodyGuard)  # who is calling, and how big the body may be, before any body is read
     if ctx.settings.cors_origins:  # only when the web app is served from another origin
         app.add_middleware(
             CORSMiddleware,

@@ -1,6 +1,7 @@
 """Imports every domain's models so that metadata (and Alembic) sees all tables."""
 
 from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertEvidence, DeadlinePolicy, Rectification
+from brightkitchen.platform.auth.models import RateCounter
 from brightkitchen.platform.bulletin.models import Bulletin
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.notify.models import Notification, NotifyChannel
@@ -45,6 +46,7 @@ __all__ = [
     "NotifyChannel",
     "Playback",
     "PlaybackSegment",
+    "RateCounter",
     "Rectification",
     "Region",
     "RolloutStatusChange",

@@ -45,3 +45,22 @@ def sign(secret_key: str, message: bytes) -> str:
 def signature_ok(secret_key: str, message: bytes, signature: str) -> bool:
     # A signature is hex: anything else (é, say) is simply wrong, and compare_digest raises on non-ASCII text.
     return signature.isascii() and hmac.compare_digest(sign(secret_key, message), signature)
+
+
+# Keys that once were defaults or examples: anyone may know them, so they count as no key at all.
+_KNOWN_KEYS = frozenset({"", "change-me-in-production", "change-me"})
+
+
+class SecretKeyMissing(RuntimeError):
+    """The platform was started without ``BRIGHTKITCHEN_SECRET_KEY``."""
+
+
+def require_secret_key(secret_key: str) -> None:
+    """Refuses to run without a real key: with a known one, anyone who saw a single evidence link could re-sign
+    links forever and forge webhook signatures."""
+    if secret_key.strip() in _KNOWN_KEYS:
+        raise SecretKeyMissing(
+            "BRIGHTKITCHEN_SECRET_KEY is not set (or is a well-known example value). Set it to a long random "
+            "string, the same for every worker, e.g. the output of: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
+        )

@@ -24,12 +24,20 @@ class Settings(BaseSettings):
         "Use postgresql+psycopg://user@host/db for production.",
     )
     secret_key: str = Field(
-        default="change-me-in-production",
-        description="Key for signed evidence links and webhook signatures",
+        default="",
+        description="Key for signed evidence links and webhook signatures; required: the platform does not start "
+        "without it (the demo makes its own in its data folder)",
     )
+    api_docs: bool = Field(default=False, description="Serve the interactive API docs page at /api/v1/docs")
     access_token_ttl_s: int = Field(default=8 * 3600, gt=0, description="Lifetime of a person's access token")
-    login_max_failures: int = Field(default=5, gt=0, description="Failed logins before the account is throttled")
+    login_max_failures: int = Field(
+        default=5, gt=0, description="Sign-in attempts at one account from one address before it is throttled"
+    )
     login_lockout_s: int = Field(default=300, gt=0, description="How long a throttled login stays refused")
+    login_max_failures_per_address: int = Field(
+        default=20, gt=0, description="Sign-in attempts one client address may make (over all accounts) per lockout"
+    )
+    max_json_bytes: int = Field(default=1024 * 1024, gt=0, description="Largest accepted JSON (non-upload) body")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="Largest accepted upload body")
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the district")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API")

@@ -1,40 +1,74 @@
-"""Password login with throttling, token issue and revocation."""
+"""Password login with throttling, token issue and revocation.
+
+Throttling counts attempts, not failures: each attempt takes a hit on two database counters before the password
+is even checked, so parallel guesses cannot slip past the limit. One counter is per client address (many accounts
+guessed from one place), the other per account and address (many guesses at one account): an attacker elsewhere
+can use up neither of a real user's counters, so nobody can lock the admin out. A successful sign-in gives its hits
+back. Unknown usernames are counted exactly like real ones, so a 429 tells nothing about which accounts exist."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.auth import throttle
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.problems import Problem
-from brightkitchen.platform.security import USER_TOKEN_PREFIX, new_token, token_digest, verify_password
+from brightkitchen.platform.security import USER_TOKEN_PREFIX, new_token, sign, token_digest, verify_password
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.users.models import AccessToken, User
 
 
-def login(session: Session, settings: Settings, username: str, password: str) -> tuple[str, AccessToken, User]:
+def _buckets(settings: Settings, username: str, client: str) -> tuple[str, str]:
+    address = sign(settings.secret_key, f"login-address\n{client}".encode())
+    account = sign(settings.secret_key, f"login-account\n{username.casefold()}\n{client}".encode())
+    return address, account
+
+
+def _throttled(wait: int) -> Problem:
+    return Problem(
+        429,
+        "Too many failed sign-ins",
+        f"Too many sign-in attempts; try again in {wait} s",
+        headers={"Retry-After": str(wait)},
+        code="login_throttled",
+    )
+
+
+def _take_attempt(engine: Engine, settings: Settings, buckets: tuple[str, str], now: datetime) -> None:
+    """Counts this attempt (committed at once, for every process to see); 429 when either counter is over."""
+    window = timedelta(seconds=settings.login_lockout_s)
+    limits = (settings.login_max_failures_per_address, settings.login_max_failures)
+    with engine.begin() as conn:
+        counts = [throttle.hit(conn, bucket, now, window) for bucket in buckets]
+    over = [c for c, limit in zip(counts, limits, strict=True) if c.hits > limit]
+    if over:
+        raise _throttled(max(c.wait_s(now, window) for c in over))
+
+
+def _give_back(engine: Engine, buckets: tuple[str, str]) -> None:
+    address, account = buckets
+    with engine.begin() as conn:
+        throttle.undo(conn, address)
+        throttle.reset(conn, account)
+
+
+def login(
+    session: Session, settings: Settings, username: str, password: str, client: str = "unknown"
+) -> tuple[str, AccessToken, User]:
     now = utcnow()
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    buckets = _buckets(settings, username, client)
+    # Before this session writes anything: on SQLite a write here would hold the lock the counters need.
+    _take_attempt(engine, settings, buckets, now)
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise Problem(
-            429,
-            "Too many failed sign-ins",
-            f"Too many wrong passwords; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-            code="login_throttled",
-        )
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = verify_password(user.password_hash if user else None, password)  # a dummy hash for unknown names
     if user is None or not ok or not user.is_active:
-        if user is not None and not ok:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + timedelta(seconds=settings.login_lockout_s)
-                user.failed_logins = 0
-            session.commit()
         raise Problem(401, "Sign-in failed", "Wrong username or password", code="bad_credentials")
+    _give_back(engine, buckets)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

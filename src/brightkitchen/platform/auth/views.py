@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from brightkitchen.platform.auth import service
 from brightkitchen.platform.auth.schemas import LoginRequest, TokenPublic
@@ -12,9 +12,15 @@ from brightkitchen.platform.users.schemas import UserPublic
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=TokenPublic, summary="Sign in with username and password")
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenPublic:
-    token, row, user = service.login(session, settings, body.username, body.password)
+@router.post(
+    "/login",
+    response_model=TokenPublic,
+    summary="Sign in with username and password",
+    responses={429: {"description": "too many attempts from this address or at this account; see Retry-After"}},
+)
+def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenPublic:
+    client = request.client.host if request.client else "unknown"
+    token, row, user = service.login(session, settings, body.username, body.password, client)
     return TokenPublic(access_token=token, expires_at=row.expires_at, user=UserPublic.model_validate(user))
 
 

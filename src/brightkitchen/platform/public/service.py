@@ -11,11 +11,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
+from brightkitchen.platform.auth import throttle
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.problems import Problem, not_found
 from brightkitchen.platform.public.models import Concern
 from brightkitchen.platform.public.schemas import ConcernCreate, MonthRecord, PublicCamera, PublicSite
-from brightkitchen.platform.security import sign
+from brightkitchen.platform.security import sign, token_digest
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
 from brightkitchen.platform.storage.links import signed_url
@@ -132,6 +133,9 @@ def check_rate(session: Session, client: str, now: datetime) -> None:
 
 
 def create_concern(session: Session, site: Site, body: ConcernCreate, client: str, now: datetime) -> Concern:
+    # Count and insert under this client's counter row lock (held until the request commits): without it, parallel
+    # reports all count the same few rows and all get through.
+    throttle.hit(session, token_digest(f"concern\n{client}"), now, CONCERN_WINDOW)
     check_rate(session, client, now)
     concern = Concern(site_id=site.id, name=body.name, phone=body.phone, text=body.text, client_hash=client,
                       created_at=now)  # fmt: skip

@@ -2,22 +2,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
 from brightkitchen.platform.users.models import REGION_ROLES, SITE_ROLES, Role
+from brightkitchen.platform.users.passwords import MIN_LENGTH, password_problem
+
+
+def _policy(password: str | None, info: ValidationInfo) -> str | None:
+    # ``username`` is declared before ``password``, so on a create it is already validated and in ``info.data``.
+    problem = password_problem(password, info.data.get("username")) if password is not None else None
+    if problem:
+        raise ValueError(problem)
+    return password
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_\-\.@]+$")
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=256)
     role: Role
     display_name: str = Field(default="", max_length=128)
     region_id: int | None = None
     site_id: int | None = None
     phone: str = Field(default="", max_length=32)
     email: EmailStr | None = None
+
+    _password_policy = field_validator("password")(_policy)
 
     @model_validator(mode="after")
     def _scope_matches_role(self) -> UserCreate:
@@ -34,10 +45,12 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, max_length=128)
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=256)
     phone: str | None = Field(default=None, max_length=32)
     email: EmailStr | None = None
     is_active: bool | None = None
+
+    _password_policy = field_validator("password")(_policy)
 
 
 class UserPublic(BaseModel):

@@ -63,6 +63,13 @@ def check_may_manage(
         raise forbidden("only a global admin may create a global admin")
 
 
+def check_may_change_account(principal: Principal, user: User) -> None:
+    """Only an admin resets, edits or deletes a regulator's (or an admin's) account: a regulator who could set
+    a peer's password could sign in as the peer. Everyone may still edit their own account."""
+    if Role(user.role) in (Role.regulator, Role.admin) and not principal.is_admin and user.id != principal.id:
+        raise forbidden(f"only an admin may change a {user.role} account")
+
+
 def create(session: Session, body: UserCreate) -> User:
     if session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise conflict(f"username '{body.username}' is taken")

@@ -11,6 +11,7 @@ from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.users import service
 from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.users.passwords import password_problem
 from brightkitchen.platform.users.schemas import UserCreate, UserPublic, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -51,8 +52,11 @@ def get_user(user_id: int, principal: SiteManagerDep, session: SessionDep) -> Us
 def update_user(user_id: int, body: UserUpdate, principal: SiteManagerDep, session: SessionDep) -> UserPublic:
     user = service.get_visible(session, principal, user_id)
     service.check_may_manage(session, principal, Role(user.role), user.region_id, user.site_id)
+    service.check_may_change_account(principal, user)
     changes = body.model_dump(exclude_unset=True)
     if "password" in changes and changes["password"] is not None:
+        if problem := password_problem(changes["password"], user.username):
+            raise Problem(422, "Invalid request", problem, errors=[{"field": "password", "message": problem}])
         user.password_hash = hash_password(changes.pop("password"))
         service.revoke_all_for_user(session, user.id)
     changes.pop("password", None)
@@ -70,4 +74,5 @@ def delete_user(user_id: int, principal: SiteManagerDep, session: SessionDep) ->
     if user.id == principal.id:
         raise Problem(409, "Conflict", "you cannot delete your own account", code="conflict")
     service.check_may_manage(session, principal, Role(user.role), user.region_id, user.site_id)
+    service.check_may_change_account(principal, user)
     session.delete(user)
