@@ -14,7 +14,7 @@ import json, sys, tempfile
 from brightkitchen.platform.app import create_app
 from brightkitchen.platform.settings import Settings
 with tempfile.TemporaryDirectory() as d:
-    doc = create_app(Settings(data_dir=d)).openapi()
+    doc = create_app(Settings(data_dir=d, secret_key="openapi-dump-only-" + "x" * 32)).openapi()
 sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\\n")
 `
 const out = execFileSync(python, ['-c', code], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
