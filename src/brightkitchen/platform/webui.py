@@ -38,7 +38,7 @@ NO_BUILD_PAGE = """<!doctype html>
 <h1>BrightKitchen 明厨亮灶</h1>
 <p>The web app has not been built. Run <code>scripts/web-build</code> and restart the server.</p>
 <p>网页端尚未构建：请运行 <code>scripts/web-build</code> 后重启服务。</p>
-<p>The API is at <a href="/api/v1/docs">/api/v1/docs</a>.</p>
+<p>The API is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
 </body></html>
 """
 
