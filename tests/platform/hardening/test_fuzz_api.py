@@ -4,6 +4,7 @@ however odd, may get a 5xx."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ from schemathesis.core.errors import SerializationNotPossible  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = 5  # per operation, mode and caller: ~150 operations stay within a few minutes on 2 cores
+# Per operation, mode and caller: ~150 operations stay within a few minutes on 2 cores. A longer hunt:
+# BRIGHTKITCHEN_FUZZ_EXAMPLES=50 pytest tests/platform/hardening/test_fuzz_api.py
+EXAMPLES = int(os.environ.get("BRIGHTKITCHEN_FUZZ_EXAMPLES", "5"))
 SEED = 20240612
 
 
