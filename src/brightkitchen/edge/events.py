@@ -57,8 +57,12 @@ def wire_boxes(dets: Detections, width: int, height: int) -> list[Box]:
     xyxy = dets.xyxy.copy()
     xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, width)
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, height)
-    out = []
-    for i in range(min(len(dets), MAX_BOXES)):
+    out: list[Box] = []
+    for i in range(len(dets)):
+        if len(out) >= MAX_BOXES:
+            break
+        if not (np.isfinite(dets.xyxy[i]).all() and np.isfinite(dets.scores[i])):
+            continue  # a model's NaN or infinity is no box: the platform would refuse the whole event for it
         x1, y1, x2, y2 = (float(v) for v in xyxy[i])
         tid = None if dets.track_ids is None or dets.track_ids[i] < 0 else int(dets.track_ids[i])
         score = float(np.clip(dets.scores[i], 0.0, 1.0))
