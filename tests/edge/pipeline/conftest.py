@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -87,11 +88,11 @@ def sample_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_video(tmp_path_factory.mktemp("video") / "kitchen.mp4")
 
 
-class RtspCamera:
-    """A camera: ffmpeg publishing ``video`` in a loop at real speed through an RTSP relay on ``port``."""
+class RelayedCamera:
+    """A camera: ffmpeg publishing at real speed through an RTSP relay on ``port``; ``publish_args`` says what."""
 
-    def __init__(self, video: Path, port: int | None = None) -> None:
-        self.video, self.port = video, port or free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.relay: RtspRelay | None = None
         self.ffmpeg: subprocess.Popen[bytes] | None = None
 
@@ -99,12 +100,16 @@ class RtspCamera:
     def url(self) -> str:
         return f"rtsp://127.0.0.1:{self.port}/cam"
 
-    def start(self) -> RtspCamera:
+    def publish_args(self) -> list[str]:
+        """ffmpeg's input and codec arguments."""
+        raise NotImplementedError
+
+    def start(self) -> Self:
         if self.relay is None:
             self.relay = RtspRelay(self.port).start()
         assert FFMPEG is not None
-        cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", str(self.video)]
-        cmd += ["-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", self.url]
+        cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", *self.publish_args()]
+        cmd += ["-f", "rtsp", "-rtsp_transport", "tcp", self.url]
         self.ffmpeg = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
         return self
 
@@ -119,6 +124,17 @@ class RtspCamera:
         if self.relay is not None:
             self.relay.stop()
             self.relay = None
+
+
+class RtspCamera(RelayedCamera):
+    """A camera: ffmpeg publishing ``video`` in a loop at real speed through an RTSP relay on ``port``."""
+
+    def __init__(self, video: Path, port: int | None = None) -> None:
+        super().__init__(port)
+        self.video = video
+
+    def publish_args(self) -> list[str]:
+        return ["-stream_loop", "-1", "-i", str(self.video), "-c", "copy"]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Self
 
 import uvicorn
 from fastapi import FastAPI, File, Form, Header, Request, Response, UploadFile
@@ -103,13 +103,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Receiver:
-    """Start and stop at will on a fixed port: stopped, the platform is down (connection refused)."""
+class PortServer:
+    """A real uvicorn server in a thread on a fixed port that can be stopped and started again: stopped, the
+    platform is down (connection refused). Subclasses say which app it serves."""
+
+    name = "receiver"
+    force_exit = False  # True: do not wait for requests in flight (long-polls) on stop
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.state = Received()
-        self.control: dict[str, object] = {}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -117,23 +119,39 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Receiver:
+    def app(self) -> FastAPI:
+        raise NotImplementedError
+
+    def start(self) -> Self:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(build_app(self.state, self.control), log_level="warning", lifespan="off")
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
             if time.monotonic() > deadline:
-                raise RuntimeError("receiver did not start")
+                raise RuntimeError(f"{self.name} did not start")
             time.sleep(0.02)
         return self
 
     def stop(self) -> None:
         if self._server and self._thread:
             self._server.should_exit = True
+            self._server.force_exit = self.force_exit
             self._thread.join(10)
         self._server = self._thread = None
+
+
+class Receiver(PortServer):
+    """The device API's events and heartbeats, recorded in ``state``; ``control`` steers its answers."""
+
+    def __init__(self, port: int | None = None) -> None:
+        super().__init__(port)
+        self.state = Received()
+        self.control: dict[str, object] = {}
+
+    def app(self) -> FastAPI:
+        return build_app(self.state, self.control)

@@ -4,19 +4,16 @@ RTSP relay), the PyAV checks every segment must pass, and a real HTTP platform f
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from collections.abc import Iterator
 
 import av
 import pytest
 
-from tests.edge.pipeline.receiver import free_port
-from tests.edge.pipeline.rtsp_relay import RtspRelay
+from tests.edge.pipeline.conftest import FFMPEG, RelayedCamera, needs_ffmpeg
 from tests.edge.video.video_receiver import VideoReceiver
 
-FFMPEG = shutil.which("ffmpeg")
-needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed: no RTSP camera to test against")
+__all__ = ["FFMPEG", "PatternCamera", "needs_ffmpeg"]  # re-exported: the video tests import them from here
 
 
 def ffmpeg_has_encoder(name: str) -> bool:
@@ -26,26 +23,18 @@ def ffmpeg_has_encoder(name: str) -> bool:
     return any(line.split()[1:2] == [name] for line in out.splitlines() if line.strip())
 
 
-class PatternCamera:
+class PatternCamera(RelayedCamera):
     """ffmpeg encoding ``testsrc`` at 25 fps with a key frame every ``gop`` frames, published over RTSP."""
 
     def __init__(
         self, port: int | None = None, encoder: str = "libx264", gop: int = 25, size: str = "640x360", grain: int = 0
     ) -> None:
-        self.port, self.encoder, self.gop, self.size = port or free_port(), encoder, gop, size
+        super().__init__(port)
+        self.encoder, self.gop, self.size = encoder, gop, size
         self.grain = grain  # sensor-like noise: a camera's bitrate and decoding cost instead of a flat pattern
-        self.relay: RtspRelay | None = None
-        self.ffmpeg: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        return f"rtsp://127.0.0.1:{self.port}/cam"
-
-    def start(self) -> PatternCamera:
-        if self.relay is None:
-            self.relay = RtspRelay(self.port).start()
-        assert FFMPEG is not None
-        cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"]
+    def publish_args(self) -> list[str]:
+        cmd = ["-f", "lavfi"]
         noise = f",noise=alls={self.grain}:allf=t" if self.grain else ""
         cmd += [
             "-i",
@@ -60,21 +49,7 @@ class PatternCamera:
             cmd += ["-b:v", "2M", "-maxrate", "2M", "-bufsize", "1M", "-profile:v", "main", "-coder", "cabac"]
         if self.encoder == "libx265":
             cmd += ["-x265-params", f"keyint={self.gop}:min-keyint={self.gop}:log-level=error"]
-        cmd += ["-f", "rtsp", "-rtsp_transport", "tcp", self.url]
-        self.ffmpeg = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
-        return self
-
-    def kill_ffmpeg(self) -> None:
-        if self.ffmpeg is not None:
-            self.ffmpeg.kill()
-            self.ffmpeg.wait(10)
-            self.ffmpeg = None
-
-    def stop(self) -> None:
-        self.kill_ffmpeg()
-        if self.relay is not None:
-            self.relay.stop()
-            self.relay = None
+        return cmd
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
-import uvicorn
 from fastapi import FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from brightkitchen.protocol.video import SEGMENT_HEADERS, PlaybackDone, SegmentMeta, VideoDemand
-from tests.edge.pipeline.receiver import free_port
+from tests.edge.pipeline.receiver import PortServer
 
 KEY = "video-device-key"
 
@@ -111,37 +110,15 @@ def build_app(state: VideoState) -> FastAPI:
     return app
 
 
-class VideoReceiver:
+class VideoReceiver(PortServer):
+    """The device API's video endpoints (demand long-poll, live and playback segments), recorded in ``state``."""
+
+    name = "video receiver"
+    force_exit = True  # do not wait for long-polls in flight
+
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
+        super().__init__(port)
         self.state = VideoState()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> VideoReceiver:
-        import socket
-
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(build_app(self.state), log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("video receiver did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        if self._server and self._thread:
-            self._server.should_exit = True
-            self._server.force_exit = True  # do not wait for long-polls in flight
-            self._thread.join(10)
-        self._server = self._thread = None
+    def app(self) -> FastAPI:
+        return build_app(self.state)

@@ -159,7 +159,25 @@ class NoVideoStream(ValueError):
     pass
 
 
-class Segmenter:
+class _Counting:
+    """What both segmenters share: hand a cut segment to the sink, counting it for health."""
+
+    key: str
+    clock: Clock
+    _lock: threading.Lock
+    _health: SegmenterHealth
+    _on_segment: SegmentSink
+
+    def _emit(self, segment: Segment) -> None:
+        with self._lock:
+            self._health = replace(self._health, segments=self._health.segments + 1, last_segment_at=self.clock.now())
+        try:
+            self._on_segment(segment)
+        except Exception:  # a sink's fault must not stop the camera's recording
+            log.exception("camera %s: a segment sink failed", self.key)
+
+
+class Segmenter(_Counting):
     """Reads one camera URL forever (until ``stop``), reconnecting with backoff; ``on_segment`` gets each cut."""
 
     def __init__(
@@ -262,16 +280,8 @@ class Segmenter:
         finally:
             container.close()
 
-    def _emit(self, segment: Segment) -> None:
-        with self._lock:
-            self._health = replace(self._health, segments=self._health.segments + 1, last_segment_at=self.clock.now())
-        try:
-            self._on_segment(segment)
-        except Exception:  # a sink's fault must not stop the camera's recording
-            log.exception("camera %s: a segment sink failed", self.key)
 
-
-class FedSegmenter:
+class FedSegmenter(_Counting):
     """Cuts segments from packets another reader hands over (the camera's analysis source), so a camera is read
     over one connection: recording then costs the remux alone, not a second RTSP read and depacketisation.
 
@@ -332,11 +342,3 @@ class FedSegmenter:
             segments, self._cut[:] = list(self._cut), []
         for segment in segments:  # outside the lock: the sink writes to disk
             self._emit(segment)
-
-    def _emit(self, segment: Segment) -> None:
-        with self._lock:
-            self._health = replace(self._health, segments=self._health.segments + 1, last_segment_at=self.clock.now())
-        try:
-            self._on_segment(segment)
-        except Exception:  # a sink's fault must not stop the camera's recording
-            log.exception("camera %s: a segment sink failed", self.key)
