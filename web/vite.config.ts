@@ -8,7 +8,8 @@ export default defineConfig({
   plugins: [vue()],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   build: {
-    outDir: fileURLToPath(new URL('../src/brightkitchen/static', import.meta.url)),
+    // BK_OUT_DIR builds elsewhere (served with BRIGHTKITCHEN_STATIC_DIR), e.g. beside a running test server.
+    outDir: process.env.BK_OUT_DIR || fileURLToPath(new URL('../src/brightkitchen/static', import.meta.url)),
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
   },

@@ -4,6 +4,7 @@ or Playwright is missing. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.webui import STATIC_DIR
+from brightkitchen.platform.webui import STATIC_DIR, STATIC_DIR_ENV
 from tests import factories as f
 from tests import support
 from tests.e2e import evidence
@@ -45,7 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not (STATIC_DIR / "index.html").is_file():
+    static_dir = Path(os.environ.get(STATIC_DIR_ENV) or STATIC_DIR)
+    if not (static_dir / "index.html").is_file():
         pytest.skip("the web app is not built (src/brightkitchen/static is empty): run scripts/web-build")
     if not CHROMIUM.is_file():
         pytest.skip("no Chromium at /usr/bin/chromium: apt-get install chromium")

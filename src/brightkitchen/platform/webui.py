@@ -7,6 +7,7 @@ fall back: an unknown API path stays a problem+json 404. Without a build, a plai
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,8 @@ from starlette.types import Scope
 from brightkitchen.platform.problems import Problem
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# A build elsewhere (a developer's second checkout, a packaged web app) is served when this names its folder.
+STATIC_DIR_ENV = "BRIGHTKITCHEN_STATIC_DIR"
 API_ROOT = "api"
 # Every method reaches the fallback, so an unknown API path is a 404 whatever the method (not a 405).
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -69,7 +72,7 @@ def _inside(root: Path, relative: str) -> Path | None:
 
 def mount_web(app: FastAPI, static_dir: Path | None = None) -> None:
     """Add the browser app to ``app``. Call after the API routers, so that they match first."""
-    root = static_dir or STATIC_DIR
+    root = static_dir or Path(os.environ.get(STATIC_DIR_ENV) or STATIC_DIR)
     assets = root / "assets"
     if assets.is_dir():
         app.mount("/assets", _HashedAssets(directory=assets), name="web-assets")

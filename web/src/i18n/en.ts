@@ -1,6 +1,20 @@
 import type { Messages } from './zh-CN'
+import incidents from './sections/incidents'
+import feed from './sections/feed'
+import standing from './sections/standing'
+import evidence from './sections/evidence'
+import admin from './sections/admin'
+import concernLoop from './sections/concernLoop'
+import batch from './sections/batch'
 
 const en: Messages = {
+  incidents: incidents.en,
+  feed: feed.en,
+  standing: standing.en,
+  evidence: evidence.en,
+  admin: admin.en,
+  concernLoop: concernLoop.en,
+  batch: batch.en,
   app: {
     title: 'BrightKitchen Supervision Platform',
     short: 'BrightKitchen',

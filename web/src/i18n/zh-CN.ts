@@ -1,6 +1,21 @@
 /** Chinese (the default). The English file must have exactly these keys; a test and the type checker hold it. */
 
+import incidents from './sections/incidents'
+import feed from './sections/feed'
+import standing from './sections/standing'
+import evidence from './sections/evidence'
+import admin from './sections/admin'
+import concernLoop from './sections/concernLoop'
+import batch from './sections/batch'
+
 const zhCN = {
+  incidents: incidents.zh,
+  feed: feed.zh,
+  standing: standing.zh,
+  evidence: evidence.zh,
+  admin: admin.zh,
+  concernLoop: concernLoop.zh,
+  batch: batch.zh,
   app: {
     title: '明厨亮灶智慧监管平台',
     short: '明厨亮灶',

@@ -1,0 +1,11 @@
+/** Messages of one feature; zh-CN.ts and en.ts include them under the key 'standing'. */
+
+const zh = {
+  title: '—',
+}
+
+export const en: typeof zh = {
+  title: '—',
+}
+
+export default { zh, en }
