@@ -13,6 +13,8 @@ import uvicorn
 KEEP_ALIVE_S = 5
 MAX_HEAD_BYTES = 64 * 1024
 MAX_CONNECTIONS = 1000
+# Live-feed streams stay open for minutes; a restart ends them after this and the browsers reconnect.
+GRACEFUL_SHUTDOWN_S = 5
 
 
 def server_options(
@@ -29,6 +31,7 @@ def server_options(
         "timeout_keep_alive": keep_alive_s,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "limit_concurrency": max_connections,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }
 
 

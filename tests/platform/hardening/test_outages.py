@@ -91,3 +91,4 @@ def test_server_has_connection_limits() -> None:
     assert opts["timeout_keep_alive"] <= 10
     assert opts["h11_max_incomplete_event_size"] <= 64 * 1024
     assert opts["limit_concurrency"] >= 1
+    assert 0 < opts["timeout_graceful_shutdown"] <= 10  # open live-feed streams must not hold a restart
