@@ -59,7 +59,11 @@ def test_public_page_and_a_concern(server: str, public_a1: f.World, open_page: C
     login(school, "sa_a1")
     school.get_by_test_id("nav-concerns").click()
     expect(school.get_by_test_id("concern-table")).to_contain_text("早上看到有厨师没戴帽子")
-    expect(school.get_by_test_id("concern-table")).to_contain_text("13800000000")
+    # The school sees the contact masked, and a receipt code was given to the parent.
+    expect(school.get_by_test_id("concern-table")).to_contain_text("138****0000")
+    expect(school.get_by_test_id("concern-table")).to_contain_text("王**")
+    assert "13800000000" not in school.content()
+    expect(phone.get_by_test_id("receipt-code")).to_have_text(re.compile(r"^[0-9A-HJKMNP-TV-Z]{10}$"))
     shot(school, "school-concerns")
 
     # Past the limit, the page says to wait, in plain words.

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.app import create_app
+from brightkitchen.platform.concerns.models import Concern
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.public import service
-from brightkitchen.platform.public.models import Concern
 from tests import factories as f
 from tests.support import running_server
 

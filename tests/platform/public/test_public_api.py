@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.concerns.models import Concern
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.public import service
-from brightkitchen.platform.public.models import Concern
 from tests import factories as f
 
 

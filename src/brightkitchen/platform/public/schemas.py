@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
 from brightkitchen.platform.sites.models import SiteKind
 
@@ -38,33 +38,3 @@ class PublicSite(BaseModel):
     public_video_until: time
     months: list[MonthRecord] = Field(description="the last months, oldest first, zero-filled")
     generated_at: datetime
-
-
-class ConcernCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(default="", max_length=64, description="optional")
-    phone: str = Field(default="", max_length=32, pattern=r"^[0-9+\-() ]*$", description="optional")
-    text: str = Field(min_length=1, max_length=1000)
-
-    @field_validator("name", "phone", "text", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
-
-
-class ConcernReceipt(BaseModel):
-    received_at: datetime
-
-
-class ConcernPublic(BaseModel):
-    """A concern as the school and the regulator see it."""
-
-    id: int
-    site_id: int
-    site_code: str
-    site_name: str
-    name: str
-    phone: str
-    text: str
-    created_at: datetime

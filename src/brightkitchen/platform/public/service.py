@@ -1,4 +1,5 @@
-"""The public page of a site and concern reports. A site that is not public answers exactly like a missing one."""
+"""The public page of a site, concern reports and receipt lookups with their limits. A site that is not public
+answers exactly like a missing one."""
 
 from __future__ import annotations
 
@@ -7,25 +8,28 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
 from brightkitchen.platform.auth import throttle
-from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.concerns import service as concerns
+from brightkitchen.platform.concerns.models import Concern
+from brightkitchen.platform.concerns.schemas import ConcernCreate
 from brightkitchen.platform.problems import Problem, not_found
-from brightkitchen.platform.public.models import Concern
-from brightkitchen.platform.public.schemas import ConcernCreate, MonthRecord, PublicCamera, PublicSite
+from brightkitchen.platform.public.schemas import MonthRecord, PublicCamera, PublicSite
 from brightkitchen.platform.security import sign, token_digest
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site, SiteKind
 from brightkitchen.platform.storage.links import signed_url
-from brightkitchen.platform.tenancy import site_scope
 from brightkitchen.protocol.codes import ViolationCode
 
 # Concern reports a single client address may send in one window (per address, over all sites).
 CONCERN_LIMIT = 5
 CONCERN_WINDOW = timedelta(minutes=10)
+# Receipt lookups a single client address may make in one window: a parent checks a few times, nobody guesses codes.
+LOOKUP_LIMIT = 10
+LOOKUP_WINDOW = timedelta(minutes=10)
 # Months of rectification record on the public page.
 RECORD_MONTHS = 6
 
@@ -132,25 +136,28 @@ def check_rate(session: Session, client: str, now: datetime) -> None:
         )
 
 
-def create_concern(session: Session, site: Site, body: ConcernCreate, client: str, now: datetime) -> Concern:
+def create_concern(
+    session: Session, site: Site, body: ConcernCreate, client: str, now: datetime
+) -> tuple[Concern, str]:
+    """The new concern and its receipt code."""
     # Count and insert under this client's counter row lock (held until the request commits): without it, parallel
     # reports all count the same few rows and all get through.
     throttle.hit(session, token_digest(f"concern\n{client}"), now, CONCERN_WINDOW)
     check_rate(session, client, now)
-    concern = Concern(site_id=site.id, name=body.name, phone=body.phone, text=body.text, client_hash=client,
-                      created_at=now)  # fmt: skip
-    session.add(concern)
-    session.flush()
-    return concern
+    return concerns.create(session, site, name=body.name, phone=body.phone, text=body.text, client=client, now=now)
 
 
-def concerns_query(principal: Principal, site_id: int | None) -> Select[Concern, Site]:
-    stmt = (
-        select(Concern, Site)
-        .join(Site, Site.id == Concern.site_id)
-        .where(site_scope(principal))
-        .order_by(Concern.created_at.desc(), Concern.id.desc())
-    )
-    if site_id is not None:
-        stmt = stmt.where(Concern.site_id == site_id)
-    return stmt
+def take_lookup(engine: Engine, client: str, now: datetime) -> None:
+    """Counts this lookup, committed at once so a wrong code (answered 404, rolled back) still counts; 429 past the
+    limit."""
+    with engine.begin() as conn:
+        count = throttle.hit(conn, token_digest(f"concern-lookup\n{client}"), now, LOOKUP_WINDOW)
+    if count.hits > LOOKUP_LIMIT:
+        wait = count.wait_s(now, LOOKUP_WINDOW)
+        raise Problem(
+            429,
+            "Too many requests",
+            f"too many lookups from this address; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+            code="rate_limited",
+        )

@@ -3,18 +3,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Path, Request, status
+from sqlalchemy import Engine
 
-from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, SiteManagerDep
-from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page, page_params
+from brightkitchen.platform.concerns import service as concerns
+from brightkitchen.platform.concerns.schemas import ConcernCreate, ConcernReceipt, ReceiptLookup
+from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep
 from brightkitchen.platform.public import service
-from brightkitchen.platform.public.schemas import ConcernCreate, ConcernPublic, ConcernReceipt, PublicSite
+from brightkitchen.platform.public.schemas import PublicSite
 
 router = APIRouter()
 
 _NOT_PUBLIC: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown site, or a site without a public page (the two look the same)"}
 }
+
+
+def _client(request: Request, settings: SettingsDep) -> str:
+    return service.client_hash(settings.secret_key, request.client.host if request.client else "unknown")
 
 
 @router.get(
@@ -34,39 +40,36 @@ def public_site(now: NowDep, code: str, session: SessionDep, settings: SettingsD
     response_model=ConcernReceipt,
     status_code=status.HTTP_201_CREATED,
     tags=["public"],
-    summary="Report a concern about a site (no sign-in; limited per client address)",
+    summary="Report a concern about a site (no sign-in; limited per client address); answers the receipt code",
     responses={**_NOT_PUBLIC, 429: {"description": "too many reports from this address; see Retry-After"}},
 )
 def report_concern(
     now: NowDep, code: str, body: ConcernCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> ConcernReceipt:
     site = service.get_public_site(session, code)
-    client = service.client_hash(settings.secret_key, request.client.host if request.client else "unknown")
-    concern = service.create_concern(session, site, body, client, now)
-    return ConcernReceipt(received_at=concern.created_at)
+    concern, receipt = service.create_concern(session, site, body, _client(request, settings), now)
+    return ConcernReceipt(received_at=concern.created_at, receipt_code=receipt)
 
 
-@router.get("/concerns", response_model=Page[ConcernPublic], tags=["public"], summary="Concerns about visible sites")
-def list_concerns(
-    principal: SiteManagerDep,
+@router.get(
+    "/public/concerns/{receipt_code}",
+    response_model=ReceiptLookup,
+    tags=["public"],
+    summary="A concern's progress and reply by its receipt code (no sign-in; limited per client address)",
+    responses={
+        404: {"description": "no concern has this code (a malformed code answers the same)"},
+        429: {"description": "too many lookups from this address; see Retry-After"},
+    },
+)
+def lookup_concern(
+    now: NowDep,
+    receipt_code: Annotated[str, Path(max_length=40)],
+    request: Request,
     session: SessionDep,
-    params: Annotated[PageParams, Depends(page_params)],
-    site_id: int | None = None,
-) -> Page[ConcernPublic]:
-    stmt = service.concerns_query(principal, site_id)
-    total = count_rows(session, stmt)
-    rows = session.execute(one_page(stmt, params)).all()
-    items = [
-        ConcernPublic(
-            id=c.id,
-            site_id=s.id,
-            site_code=s.code,
-            site_name=s.name,
-            name=c.name,
-            phone=c.phone,
-            text=c.text,
-            created_at=c.created_at,
-        )
-        for c, s in rows
-    ]
-    return Page.of(items, total, params)
+    settings: SettingsDep,
+) -> ReceiptLookup:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    # Counted and committed first: a wrong code is a 404 that rolls this session back, and must still count.
+    service.take_lookup(engine, _client(request, settings), now)
+    return concerns.lookup(session, receipt_code)
