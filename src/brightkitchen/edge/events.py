@@ -36,7 +36,7 @@ class PendingEvent:
     at: float  # when it had held long enough
     score: float
     track_id: int | None
-    boxes: Detections  # drawn on the snapshot and sent with the event
+    boxes: Detections  # sent with the event as data (the snapshot is the frame as seen, nothing drawn)
     model_name: str
     model_version: str
     snapshot: Image  # the analysed frame that triggered, full size

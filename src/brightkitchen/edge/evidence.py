@@ -1,8 +1,9 @@
 """Evidence for each trigger: a per-camera ring of recent small frames, and one writer thread.
 
 A trigger becomes a job holding the pre-roll from the ring; the ring keeps feeding it until the
-post-roll is complete (or the camera went quiet), then the writer renders the annotated snapshot and
-the MP4 clip and calls the job's ``on_written``. Only then does an event exist.
+post-roll is complete (or the camera went quiet), then the writer renders the snapshot and the MP4 clip
+and calls the job's ``on_written``. Only then does an event exist. The snapshot is the original frame (it is
+the evidence): the boxes are sent as data with the event, never drawn into the picture.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brightkitchen.edge.detect.base import Detections
 from brightkitchen.edge.frames import Frame
-from brightkitchen.edge.media import Image, annotate, fit_width, sha256_file, write_jpeg, write_mp4
+from brightkitchen.edge.media import Image, fit_width, sha256_file, write_jpeg, write_mp4
 from brightkitchen.edge.queues import DropOldestQueue
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class EvidenceFiles:
 class EvidenceJob:
     event_id: str
     snapshot: Image  # the analysed frame that triggered, full size
-    boxes: Detections  # drawn on the snapshot
+    boxes: Detections  # sent with the event as data; the snapshot stays as the camera saw it
     start: float  # clip window, wall clock
     end: float
     on_written: Callable[[EvidenceJob, EvidenceFiles], None]
@@ -150,7 +151,7 @@ class EvidenceWriter:
         folder = self.root / time.strftime("%Y%m%d", time.gmtime(job.start))
         folder.mkdir(parents=True, exist_ok=True)
         snap, clip = folder / f"{job.event_id}.jpg", folder / f"{job.event_id}.mp4"
-        write_jpeg(snap, annotate(job.snapshot, job.boxes), self.opts.jpeg_quality)
+        write_jpeg(snap, job.snapshot, self.opts.jpeg_quality)
         frames = sorted(job.frames, key=lambda f: f[0]) or [(job.start, fit_width(job.snapshot, self.opts.max_width))]
         write_mp4(clip, frames, self.opts.fps, self.opts.crf, self.opts.preset)
         return EvidenceFiles(snap, sha256_file(snap), snap.stat().st_size, clip, sha256_file(clip), clip.stat().st_size)

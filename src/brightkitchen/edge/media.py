@@ -1,4 +1,8 @@
-"""Evidence files: an annotated JPEG snapshot and an H.264 MP4 clip, written atomically and hashed."""
+"""Evidence files: the JPEG snapshot and an H.264 MP4 clip, written atomically and hashed.
+
+The snapshot is the analysed frame as the camera saw it: nothing is drawn on it. The boxes travel as data in
+the event and the platform's pages draw them, so the evidence stays the original picture.
+"""
 
 from __future__ import annotations
 
@@ -13,28 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from brightkitchen.edge.detect.base import Detections
-
 Image = npt.NDArray[np.uint8]
-_COLOURS = {"person": (80, 200, 80), "face_no_mask": (40, 40, 230), "cell_phone": (0, 160, 255)}
-
-
-def annotate(image: Image, dets: Detections) -> Image:
-    """A copy of ``image`` with each box, label, score and track id drawn on it."""
-    out = image.copy()
-    thick = max(2, round(max(out.shape[:2]) / 400))
-    for i, label in enumerate(dets.labels):
-        x1, y1, x2, y2 = (round(float(v)) for v in dets.xyxy[i])
-        colour = _COLOURS.get(label, (0, 220, 255))
-        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thick)
-        tid = "" if dets.track_ids is None or dets.track_ids[i] < 0 else f" #{int(dets.track_ids[i])}"
-        text = f"{label} {float(dets.scores[i]):.2f}{tid}"
-        scale = thick / 3
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        top = max(y1 - th - base - 2, 0)
-        cv2.rectangle(out, (x1, top), (x1 + tw + 4, top + th + base + 2), colour, -1)
-        cv2.putText(out, text, (x1 + 2, top + th + 1), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
-    return out
 
 
 def resized(image: Image, width: int, height: int) -> Image:

@@ -1,18 +1,21 @@
 """Serves the built browser app (web/ → ``brightkitchen/static``) beside the API.
 
-Hashed assets are cached for a long time; every other non-API path answers ``index.html`` so the app's
+Hashed assets are cached for a long time and sent as their precompressed ``.gz`` copies to browsers that
+accept gzip; every other non-API path answers ``index.html`` so the app's
 own router handles it (deep links such as ``/alerts/12`` or ``/p/DEMO-001``). Paths under ``/api`` never
 fall back: an unknown API path stays a problem+json 404. Without a build, a plain page says how to make one.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from brightkitchen.platform.problems import Problem
@@ -46,13 +49,34 @@ NO_BUILD_PAGE = """<!doctype html>
 """
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    # The same test as the API's gzip middleware, so the app's files and the API answer alike.
+    return "gzip" in Headers(scope=scope).get("accept-encoding", "")
+
+
+def _compression_on(scope: Scope) -> bool:
+    app = scope.get("app")
+    ctx = getattr(getattr(app, "state", None), "ctx", None)
+    return bool(getattr(getattr(ctx, "settings", None), "compression", True))
+
+
 class _HashedAssets(StaticFiles):
-    """Vite names assets by content hash, so a browser may keep them for good."""
+    """Vite names assets by content hash, so a browser may keep them for good. The build writes a gzip copy
+    (``name.gz``) beside each text asset; a browser that accepts gzip gets that copy, made once at build time."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if scope["method"] in ("GET", "HEAD") and _compression_on(scope):
+            packed = _inside(Path(str(self.directory)), f"{path}.gz")
+            media_type = mimetypes.guess_type(path)[0]
+            if packed is not None and media_type is not None and _accepts_gzip(scope):
+                headers = {"Cache-Control": IMMUTABLE, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+                return FileResponse(packed, media_type=media_type, headers=headers)
         response = await super().get_response(path, scope)
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            response.headers["Cache-Control"] = IMMUTABLE  # the gzip middleware adds Vary to this plain form
         return response
 
 

@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-# site id / yyyy / mm / dd / random hex . ext — made only here, never from a caller's input.
-_KEY = re.compile(r"^[0-9]{1,12}/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9a-f]{32}\.(jpg|png|mp4)$")
+# site id / yyyy / mm / dd / random hex . ext — made only here, never from a caller's input. A picture's
+# thumbnail is derived from its key (".thumb.jpg" appended), so it needs no row of its own.
+_KEY = re.compile(r"^[0-9]{1,12}/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9a-f]{32}\.(?:jpg|png|mp4|(?:jpg|png)\.thumb\.jpg)$")
+THUMB_SUFFIX = ".thumb.jpg"
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}
 CONTENT_TYPES = {ext: ctype for ctype, ext in EXTENSIONS.items()}
 
@@ -34,6 +36,22 @@ def check_key(key: str) -> str:
 
 def content_type_of(key: str) -> str:
     return CONTENT_TYPES[check_key(key).rsplit(".", 1)[1]]
+
+
+def is_thumbnail(key: str) -> bool:
+    return check_key(key).endswith(THUMB_SUFFIX)
+
+
+def thumbnail_key(key: str) -> str:
+    """The derived key of a picture's thumbnail (JPEG or PNG pictures only)."""
+    if is_thumbnail(key) or content_type_of(key) not in ("image/jpeg", "image/png"):
+        raise InvalidKey("only a picture has a thumbnail")
+    return key + THUMB_SUFFIX
+
+
+def source_key(key: str) -> str:
+    """The picture a key derives from: the key itself unless it is a thumbnail's."""
+    return key.removesuffix(THUMB_SUFFIX) if is_thumbnail(key) else key
 
 
 class EvidenceStore(Protocol):

@@ -1,6 +1,7 @@
-"""Reclaims what a killed process leaves in the local evidence folder: half-written ``.tmp-`` files, and files
-written just before a crash whose database rows were never committed. Only old files are touched, so an upload
-in progress (file written, transaction not yet committed) is never taken."""
+"""Reclaims what a killed process leaves in the local evidence folder: half-written ``.tmp-`` files, files
+written just before a crash whose database rows were never committed, and thumbnails whose picture is gone
+(a thumbnail has no row: it lives as long as its picture). Only old files are touched, so an upload in
+progress (file written, transaction not yet committed) is never taken."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 from sqlalchemy import CompoundSelect, select, union_all
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.alerts.models import AlertEvidence, Rectification
+from brightkitchen.platform.alerts.models import AlertEvidence, Rectification, RectificationPhoto
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.rollout.models import AcceptancePhoto
 from brightkitchen.platform.sites.models import Camera
-from brightkitchen.platform.storage.base import InvalidKey, check_key
+from brightkitchen.platform.storage.base import InvalidKey, check_key, source_key
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ def _referenced(session: Session) -> set[str]:
     stmt: CompoundSelect[Any] = union_all(
         select(AlertEvidence.storage_key),
         select(Rectification.photo_key),
+        select(RectificationPhoto.storage_key),
         select(AcceptancePhoto.storage_key),
         select(Camera.latest_picture_key).where(Camera.latest_picture_key.is_not(None)),
     )
@@ -62,7 +64,7 @@ def reclaim_orphans(session: Session, root: Path, *, now: float | None = None, g
             check_key(key)
         except InvalidKey:
             continue  # not an evidence file: not ours to remove
-        if key not in referenced:
+        if source_key(key) not in referenced:  # a thumbnail lives as long as its picture
             path.unlink(missing_ok=True)
             done.orphans += 1
     if done.temp_files or done.orphans:

@@ -1,4 +1,5 @@
-"""Evidence for browsers: only through a signed, short-lived link made by an alert response."""
+"""Evidence for browsers: only through a signed, short-lived link made by an alert response. A thumbnail's link
+(a derived key) is signed the same way; its file is made from the picture on the first request."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from brightkitchen.platform.deps import NowDep, SettingsDep
 from brightkitchen.platform.problems import Problem, not_found
-from brightkitchen.platform.storage.base import EvidenceMissing, InvalidKey, check_key, content_type_of
+from brightkitchen.platform.storage.base import EvidenceMissing, InvalidKey, check_key, content_type_of, is_thumbnail
 from brightkitchen.platform.storage.deps import StoreDep
 from brightkitchen.platform.storage.links import link_ok
+from brightkitchen.platform.storage.thumbnails import UnreadablePicture, ensure_thumbnail
 
 router = APIRouter(tags=["evidence"])
 
@@ -31,6 +33,18 @@ def get_evidence(
         check_key(key)
     except InvalidKey as exc:
         raise not_found("evidence") from exc
+    if is_thumbnail(key):
+        try:
+            ensure_thumbnail(store, key)
+        except EvidenceMissing as exc:
+            raise not_found("evidence") from exc
+        except UnreadablePicture as exc:
+            raise Problem(
+                422,
+                "Unreadable picture",
+                "the evidence picture cannot be decoded, so it has no thumbnail",
+                code="unreadable_picture",
+            ) from exc
     headers = {"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"}
     ctype = content_type_of(key)
     path = store.local_path(key)
