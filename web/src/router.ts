@@ -4,7 +4,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 
 import type { Role } from './api/types'
 import { homeFor, MANAGER_ROLES, REGION_ROLES, SCHOOL_ROLES, WALL_ROLES } from './lib/roles'
-import { hasRole, isExpired, session, signOut } from './session'
+import { hasRole, isExpired, mustChangePassword, session, signOut } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -126,6 +126,43 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: REGION_ROLES },
       },
       { path: 'help', name: 'help', component: () => import('./views/HelpView.vue') },
+      { path: 'account', name: 'account', component: () => import('./views/AccountView.vue') },
+      {
+        path: 'admin/users',
+        name: 'adminUsers',
+        component: () => import('./views/admin/UsersView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
+      {
+        path: 'admin/regions',
+        name: 'adminRegions',
+        component: () => import('./views/admin/RegionsView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
+      {
+        path: 'admin/sites',
+        name: 'adminSites',
+        component: () => import('./views/admin/SitesAdminView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
+      {
+        path: 'admin/cameras',
+        name: 'adminCameras',
+        component: () => import('./views/admin/CamerasAdminView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
+      {
+        path: 'admin/devices',
+        name: 'adminDevices',
+        component: () => import('./views/admin/DevicesView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
+      {
+        path: 'admin/channels',
+        name: 'adminChannels',
+        component: () => import('./views/admin/ChannelsView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
       { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
     ],
   },
@@ -146,6 +183,8 @@ router.beforeEach((to) => {
     return { name: 'login', query: { reason: 'expired', next: to.fullPath } }
   }
   if (!session.token) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  // Until a one-time password is replaced the API answers nothing else (403 password_change_required).
+  if (mustChangePassword.value && to.name !== 'account') return { name: 'account' }
   if (to.meta.roles && !hasRole(to.meta.roles)) return { name: 'forbidden' }
   return true
 })

@@ -43,6 +43,15 @@ export function signIn(tok: Token): void {
   storage()?.setItem(KEY, JSON.stringify(session))
 }
 
+/** The signed-in person's account changed (a new password clears `must_change_password`); keep the token. */
+export function updateUser(user: User): void {
+  session.user = user
+  storage()?.setItem(KEY, JSON.stringify(session))
+}
+
+/** A password someone else chose (a reset, an import, a new account): the account page comes before any other. */
+export const mustChangePassword = computed(() => session.user?.must_change_password === true)
+
 export function signOut(): void {
   session.token = null
   session.user = null

@@ -140,5 +140,5 @@ def test_channels_api_hides_secrets_and_is_scoped(client: TestClient, session: S
     assert other.status_code == 403
     both = client.post("/api/v1/notify-channels", headers=reg, json={**body, "site_id": w.site_a1.id})
     assert both.status_code == 422
-    assert [c["id"] for c in client.get("/api/v1/notify-channels", headers=reg).json()] == [made.json()["id"]]
-    assert client.get("/api/v1/notify-channels", headers=f.bearer(session, "reg_b")).json() == []
+    assert [c["id"] for c in client.get("/api/v1/notify-channels", headers=reg).json()["items"]] == [made.json()["id"]]
+    assert client.get("/api/v1/notify-channels", headers=f.bearer(session, "reg_b")).json()["items"] == []

@@ -92,7 +92,8 @@ def test_patch_checks_scheme_and_address(strict_client: TestClient, session: Ses
         resp = strict_client.patch(url, headers=reg, json={"target": target})
         assert resp.status_code == 422, (target, resp.text)
         assert resp.json()["errors"][0]["field"] == "target"
-    assert strict_client.get("/api/v1/notify-channels", headers=reg).json()[0]["target"] == "https://8.8.8.8/hook"
+    listed = strict_client.get("/api/v1/notify-channels", headers=reg).json()["items"]
+    assert listed[0]["target"] == "https://8.8.8.8/hook"
     assert strict_client.patch(url, headers=reg, json={"target": "https://1.1.1.1/h"}).status_code == 200
 
 

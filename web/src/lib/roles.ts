@@ -27,7 +27,6 @@ const REGION_NAV = [
   'cameras',
   'wall',
   'concerns',
-  'accessLog',
 ]
 const SCHOOL_NAV = ['today', 'alerts', 'cameras', 'acceptance']
 
@@ -37,8 +36,34 @@ export function navFor(role: Role | null | undefined): readonly string[] {
   return inGroup(role, MANAGER_ROLES) ? [...SCHOOL_NAV, 'wall', 'concerns'] : SCHOOL_NAV
 }
 
+/** The 系统管理 sub-menu (route names; texts `admin.nav.*`): the region's setup pages. */
+const ADMIN_NAV = [
+  'adminUsers',
+  'adminRegions',
+  'adminSites',
+  'adminCameras',
+  'adminDevices',
+  'adminChannels',
+  'adminPolicies',
+  'accessLog',
+]
+
+/** The pages of the 系统管理 sub-menu for a role; empty where there is no such menu. */
+export function adminNavFor(role: Role | null | undefined): readonly string[] {
+  return inGroup(role, REGION_ROLES) ? ADMIN_NAV : []
+}
+
 // Menu pages whose path is not simply `/<name>`.
-const NAV_PATHS: Record<string, string> = { accessLog: '/video/access-log' }
+const NAV_PATHS: Record<string, string> = {
+  accessLog: '/video/access-log',
+  adminUsers: '/admin/users',
+  adminRegions: '/admin/regions',
+  adminSites: '/admin/sites',
+  adminCameras: '/admin/cameras',
+  adminDevices: '/admin/devices',
+  adminChannels: '/admin/channels',
+  adminPolicies: '/admin/policies',
+}
 
 /** The path a menu page opens. */
 export const navPath = (name: string): string => NAV_PATHS[name] ?? `/${name}`

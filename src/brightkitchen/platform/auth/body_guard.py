@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from brightkitchen.platform.auth.principals import get_account_principal
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.deps import Authenticator, get_principal
@@ -47,7 +48,7 @@ def _api_routes(routes: list[BaseRoute]) -> list[tuple[Any, APIRoute]]:
 
 
 def _needs_auth(dependant: Dependant) -> bool:
-    return any(d.call is get_principal or _needs_auth(d) for d in dependant.dependencies)
+    return any(d.call in (get_principal, get_account_principal) or _needs_auth(d) for d in dependant.dependencies)
 
 
 def _is_upload(route: APIRoute) -> bool:
@@ -117,7 +118,8 @@ class BodyGuard:
             try:
                 authenticate(session, token, utcnow())
             except Problem as exc:
-                return exc
+                # A known person whose password change is due: the endpoint decides (the change itself is open).
+                return None if exc.code == "password_change_required" else exc
         return None
 
     async def _check_caller(self, scope: Scope) -> Problem | None:

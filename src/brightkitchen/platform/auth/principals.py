@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.deps import SessionDep
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.regions.models import Region
@@ -19,6 +24,15 @@ from brightkitchen.platform.users.models import AccessToken, User
 
 def unauthorized(detail: str) -> Problem:
     return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}, code="unauthorized")
+
+
+def password_change_required() -> Problem:
+    return Problem(
+        403,
+        "Password change required",
+        "Change the one-time password first (POST /api/v1/auth/password)",
+        code="password_change_required",
+    )
 
 
 def principal_for_user(session: Session, user: User, token_id: int | None = None) -> Principal:
@@ -37,8 +51,12 @@ def principal_for_user(session: Session, user: User, token_id: int | None = None
     )
 
 
-def authenticate_token(session: Session, token: str, now: datetime) -> Principal:
-    """401 for an unknown, revoked, expired or malformed token, or a disabled account."""
+def authenticate_token(
+    session: Session, token: str, now: datetime, *, allow_password_change: bool = False
+) -> Principal:
+    """401 for an unknown, revoked, expired or malformed token, or a disabled account; 403
+    password_change_required while the account still has a password someone else chose, unless the caller is
+    the password change or sign-out itself (``allow_password_change``)."""
     digest = token_digest(token)
     if token.startswith(DEVICE_KEY_PREFIX):
         device = session.scalar(select(Device).where(Device.key_hash == digest))
@@ -58,5 +76,25 @@ def authenticate_token(session: Session, token: str, now: datetime) -> Principal
             raise unauthorized("The session has expired; sign in again")
         if not user.is_active:
             raise unauthorized("The account is disabled")
+        if user.must_change_password and not allow_password_change:
+            raise password_change_required()
         return principal_for_user(session, user, tok.id)
     raise unauthorized("The access token is malformed")
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_account_principal(
+    session: SessionDep, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The signed-in person for the endpoints still open while a password change is due (change it, sign out)."""
+    if creds is None or not creds.credentials:
+        raise unauthorized("Sign in first: no access token was sent")
+    principal = authenticate_token(session, creds.credentials, utcnow(), allow_password_change=True)
+    if principal.kind != "user":
+        raise Problem(403, "Forbidden", "Only people may use this endpoint", code="forbidden")
+    return principal
+
+
+AccountDep = Annotated[Principal, Depends(get_account_principal)]

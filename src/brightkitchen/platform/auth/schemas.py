@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from brightkitchen.platform.users.schemas import UserPublic
 
@@ -17,3 +17,12 @@ class TokenPublic(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     user: UserPublic
+
+
+class PasswordChange(BaseModel):
+    """The person's own password: the current one proves it is them (a stolen session alone cannot change it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)

@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.auth import throttle
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.problems import Problem
-from brightkitchen.platform.security import USER_TOKEN_PREFIX, new_token, sign, token_digest, verify_password
+from brightkitchen.platform.security import (
+    USER_TOKEN_PREFIX,
+    hash_password,
+    new_token,
+    sign,
+    token_digest,
+    verify_password,
+)
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.users.models import AccessToken, User
+from brightkitchen.platform.users.passwords import password_rule
 
 
 def _buckets(settings: Settings, username: str, client: str) -> tuple[str, str]:
@@ -88,3 +96,35 @@ def revoke_token(session: Session, token_id: int) -> None:
     tok = session.get(AccessToken, token_id)
     if tok is not None and tok.revoked_at is None:
         tok.revoked_at = utcnow()
+
+
+def _invalid(field: str, message: str, code: str, rule: str | None = None) -> Problem:
+    error = {"field": field, "message": message} | ({"type": f"password_{rule}"} if rule else {})
+    return Problem(422, "Invalid request", message, errors=[error], code=code)
+
+
+def change_password(
+    session: Session, settings: Settings, user: User, current: str, new: str, keep_token_id: int | None, client: str
+) -> User:
+    """Checks the current password (counted like a sign-in, so a stolen session cannot guess it), applies the
+    policy to the new one, clears the must-change flag and signs out every other session of the person."""
+    now = utcnow()
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    buckets = _buckets(settings, user.username, client)
+    _take_attempt(engine, settings, buckets, now)
+    if not verify_password(user.password_hash, current):
+        raise _invalid("current_password", "the current password is wrong", "wrong_password")
+    _give_back(engine, buckets)
+    if broken := password_rule(new, user.username):
+        raise _invalid("new_password", broken[1], "weak_password", broken[0])
+    if new == current:
+        raise _invalid("new_password", "the new password must differ from the current one", "same_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    for tok in session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
+    ):
+        if tok.id != keep_token_id:
+            tok.revoked_at = now
+    return user

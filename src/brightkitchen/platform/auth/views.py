@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from brightkitchen.platform.auth import service
-from brightkitchen.platform.auth.schemas import LoginRequest, TokenPublic
+from brightkitchen.platform.auth.principals import AccountDep
+from brightkitchen.platform.auth.schemas import LoginRequest, PasswordChange, TokenPublic
 from brightkitchen.platform.deps import SessionDep, SettingsDep, UserDep
 from brightkitchen.platform.problems import not_found
 from brightkitchen.platform.users.models import User
@@ -25,7 +26,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke the current access token")
-def logout(principal: UserDep, session: SessionDep) -> None:
+def logout(principal: AccountDep, session: SessionDep) -> None:
     if principal.token_id is not None:
         service.revoke_token(session, principal.token_id)
 
@@ -36,3 +37,22 @@ def me(principal: UserDep, session: SessionDep) -> UserPublic:
     if user is None:
         raise not_found("user")
     return UserPublic.model_validate(user)
+
+
+@router.post(
+    "/password",
+    response_model=UserPublic,
+    summary="Change one's own password (the current one is asked); other sessions are signed out",
+    responses={429: {"description": "too many wrong current passwords; see Retry-After"}},
+)
+def change_password(
+    body: PasswordChange, request: Request, principal: AccountDep, session: SessionDep, settings: SettingsDep
+) -> UserPublic:
+    user = session.get(User, principal.id)
+    if user is None:
+        raise not_found("user")
+    client = request.client.host if request.client else "unknown"
+    changed = service.change_password(
+        session, settings, user, body.current_password, body.new_password, principal.token_id, client
+    )
+    return UserPublic.model_validate(changed)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
 from brightkitchen.platform.deps import RegionStaffDep, SessionDep, SiteManagerDep
@@ -12,9 +12,19 @@ from brightkitchen.platform.devices.schemas import DeviceCreate, DevicePublic, D
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
 from brightkitchen.platform.sites import service as sites
 from brightkitchen.platform.sites.models import Site
-from brightkitchen.platform.tenancy import site_scope
+from brightkitchen.platform.sorting import SortParam, sorted_by
+from brightkitchen.platform.tenancy import in_region, site_scope
 
 router = APIRouter(tags=["devices"])
+
+SORTS = {
+    "name": Device.name,
+    "serial": Device.serial,
+    "status": Device.status,
+    "site_id": Device.site_id,
+    "last_heartbeat_at": Device.last_heartbeat_at,
+    "key_issued_at": Device.key_issued_at,
+}
 
 
 def _with_key(device: Device, key: str) -> DeviceWithKey:
@@ -27,13 +37,24 @@ def list_devices(
     session: SessionDep,
     params: Annotated[PageParams, Depends(page_params)],
     site_id: int | None = None,
-    device_status: str | None = None,
+    device_status: Annotated[str | None, Query(max_length=16)] = None,
+    region_id: Annotated[int | None, Query(description="only devices of sites in this region's subtree")] = None,
+    revoked: Annotated[bool | None, Query(description="true: keys revoked; false: keys in use")] = None,
+    q: Annotated[str | None, Query(max_length=64, description="name or serial contains")] = None,
+    sort: SortParam = None,
 ) -> Page[DevicePublic]:
-    stmt = select(Device).join(Site, Site.id == Device.site_id).where(site_scope(principal)).order_by(Device.id)
+    stmt = select(Device).join(Site, Site.id == Device.site_id).where(site_scope(principal))
+    stmt = sorted_by(stmt, sort, SORTS, Device.id)
     if site_id is not None:
         stmt = stmt.where(Device.site_id == site_id)
     if device_status is not None:
         stmt = stmt.where(Device.status == device_status)
+    if region_id is not None:
+        stmt = stmt.where(in_region(session, principal, region_id))
+    if revoked is not None:
+        stmt = stmt.where(Device.revoked_at.is_not(None) if revoked else Device.revoked_at.is_(None))
+    if q:
+        stmt = stmt.where(Device.name.contains(q, autoescape=True) | Device.serial.contains(q, autoescape=True))
     rows, total = paginate(session, stmt, params)
     return Page.of([DevicePublic.model_validate(d) for d in rows], total, params)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import ColumnElement, or_, select
 
 from brightkitchen.platform.authz import Principal, region_path_clause
@@ -18,13 +19,16 @@ from brightkitchen.platform.notify.schemas import (
     NotifyChannelPublic,
     NotifyChannelUpdate,
 )
+from brightkitchen.platform.notify.sendtest import SendTestResult, send_test
 from brightkitchen.platform.pagination import Page, PageParams, page_params, paginate
 from brightkitchen.platform.problems import Problem, forbidden, not_found
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.roles import Role
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites import service as sites
-from brightkitchen.platform.tenancy import can_see_region, visible_site_ids
+from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.sorting import SortParam, sorted_by
+from brightkitchen.platform.tenancy import can_see_region, subtree_ids, visible_region, visible_site_ids
 
 router = APIRouter(tags=["notifications"])
 
@@ -34,9 +38,33 @@ def _visible(principal: Principal) -> ColumnElement[bool]:
     return or_(NotifyChannel.site_id.in_(visible_site_ids(principal)), NotifyChannel.region_id.in_(regions))
 
 
+MASK = "***"
+SORTS = {"name": NotifyChannel.name, "kind": NotifyChannel.kind, "created_at": NotifyChannel.created_at}
+
+
+def masked_target(kind: str, target: str) -> str:
+    """A robot URL carries its key in the query (WeCom ``key=``, DingTalk ``access_token=``) and may carry a
+    password before the host: both are write-only, so the answer shows where it goes, not how to post there."""
+    if kind == ChannelKind.email:
+        return target
+    try:
+        parts = urlsplit(target)
+        host = parts.hostname or ""
+        netloc = f"{MASK}@{host}" if parts.username or parts.password else host
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:
+        return MASK
+    query = urlencode([(k, MASK if v else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
 def _public(channel: NotifyChannel) -> NotifyChannelPublic:
-    data = {k: getattr(channel, k) for k in NotifyChannelPublic.model_fields if k != "has_secret"}
-    return NotifyChannelPublic(**data, has_secret=bool(channel.secret))
+    skip = ("has_secret", "target")
+    data = {k: getattr(channel, k) for k in NotifyChannelPublic.model_fields if k not in skip}
+    return NotifyChannelPublic(
+        **data, target=masked_target(channel.kind, channel.target), has_secret=bool(channel.secret)
+    )
 
 
 def _get(session: SessionDep, principal: Principal, channel_id: int) -> NotifyChannel:
@@ -60,10 +88,33 @@ def _check_target(principal: Principal, settings: Settings, kind: str, target: s
         raise Problem(422, "Invalid request", detail, errors=[{"field": "target", "message": str(exc)}]) from None
 
 
-@router.get("/notify-channels", response_model=list[NotifyChannelPublic])
-def list_channels(principal: SiteManagerDep, session: SessionDep) -> list[NotifyChannelPublic]:
-    rows = session.scalars(select(NotifyChannel).where(_visible(principal)).order_by(NotifyChannel.id))
-    return [_public(c) for c in rows]
+@router.get("/notify-channels", response_model=Page[NotifyChannelPublic], summary="Channels the caller may manage")
+def list_channels(
+    principal: SiteManagerDep,
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    kind: ChannelKind | None = None,
+    site_id: int | None = None,
+    region_id: Annotated[int | None, Query(description="channels of this region's subtree and its sites")] = None,
+    enabled: bool | None = None,
+    q: Annotated[str | None, Query(max_length=64, description="name contains")] = None,
+    sort: SortParam = None,
+) -> Page[NotifyChannelPublic]:
+    stmt = sorted_by(select(NotifyChannel).where(_visible(principal)), sort, SORTS, NotifyChannel.id)
+    if kind is not None:
+        stmt = stmt.where(NotifyChannel.kind == kind)
+    if site_id is not None:
+        stmt = stmt.where(NotifyChannel.site_id == site_id)
+    if region_id is not None:
+        subtree = subtree_ids(visible_region(session, principal, region_id))
+        sites = select(Site.id).where(Site.region_id.in_(subtree))
+        stmt = stmt.where(or_(NotifyChannel.site_id.in_(sites), NotifyChannel.region_id.in_(subtree)))
+    if enabled is not None:
+        stmt = stmt.where(NotifyChannel.enabled == enabled)
+    if q:
+        stmt = stmt.where(NotifyChannel.name.contains(q, autoescape=True))
+    rows, total = paginate(session, stmt, params)
+    return Page.of([_public(c) for c in rows], total, params)
 
 
 @router.post("/notify-channels", response_model=NotifyChannelPublic, status_code=status.HTTP_201_CREATED)
@@ -92,6 +143,19 @@ def update_channel(
     for key, value in body.model_dump(exclude_unset=True).items():
         setattr(channel, key, value)
     return _public(channel)
+
+
+@router.post(
+    "/notify-channels/{channel_id}/test",
+    response_model=SendTestResult,
+    summary="Send a test message to the channel now; the answer says whether it arrived, or why not",
+)
+def test_channel(
+    now: NowDep, channel_id: int, principal: SiteManagerDep, session: SessionDep, settings: SettingsDep
+) -> SendTestResult:
+    channel = _get(session, principal, channel_id)
+    session.commit()  # nothing to write: end the transaction before the (up to notify_timeout_s) wait outside
+    return send_test(channel, settings, now)
 
 
 @router.delete("/notify-channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -32,6 +32,7 @@ from brightkitchen.platform.security import hash_password
 from brightkitchen.platform.sites.models import Site, SiteKind
 from brightkitchen.platform.tenancy import can_see_region
 from brightkitchen.platform.users.models import Role, User
+from brightkitchen.platform.users.passwords import one_time_password
 
 MAX_SITES = 5000  # per file: a district's sheet is a few hundred; more is a mistake or an attack
 MAX_SHEET_ROWS = 4 * MAX_SITES  # blank rows included, so a gap of a million empty rows is refused too
@@ -286,11 +287,12 @@ def _apply(session: Session, row: ImportRow, district: Region, result: ImportRes
     else:
         result.sites_unchanged += 1
     if row.admin_username and session.scalar(select(User.id).where(User.username == row.admin_username)) is None:
-        password = secrets.token_urlsafe(9)
+        password = one_time_password()
         session.add(
             User(
                 username=row.admin_username,
                 password_hash=hash_password(password),
+                must_change_password=True,  # handed over on paper: the school admin picks its own at first sign-in
                 role=Role.school_admin,
                 site_id=site.id,
                 display_name=row.contact_name,

@@ -149,6 +149,7 @@ class CameraPublic(BaseModel):
     record: bool = True
     retention_days: int = 7
     latest_picture_at: datetime | None = None
+    last_seen_at: datetime | None = None
     latest_picture_url: str | None = Field(default=None, description="short-lived signed link to the latest picture")
 
     @model_validator(mode="before")
@@ -157,7 +158,7 @@ class CameraPublic(BaseModel):
         url = getattr(data, "stream_url", None)
         if url is not None and not isinstance(data, dict):
             fields = ("id", "site_id", "area_id", "key", "name", "public", "status", "fps", "latest_picture_at",
-                      "record", "retention_days")  # fmt: skip
+                      "record", "retention_days", "last_seen_at")  # fmt: skip
             flags = {"has_stream_url": bool(url), "has_live_url": bool(getattr(data, "live_url", ""))}
             return {**{k: getattr(data, k) for k in fields}, **flags}
         return data

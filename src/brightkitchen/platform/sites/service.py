@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from brightkitchen.platform.regions.service import ensure_street
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.sites.schemas import SCHOOL_EDITABLE, CameraPublic, SiteCreate, SiteUpdate
+from brightkitchen.platform.sorting import sorted_by
 from brightkitchen.platform.storage.links import signed_url
 from brightkitchen.platform.tenancy import can_see_region, in_region, site_scope
 from brightkitchen.platform.tenancy import get_visible as get_scoped
@@ -57,10 +59,26 @@ def update(session: Session, principal: Principal, site: Site, body: SiteUpdate)
     return site
 
 
+SITE_SORTS = {"name": Site.name, "code": Site.code, "kind": Site.kind, "created_at": Site.created_at}
+CAMERA_SORTS = {
+    "name": Camera.name,
+    "key": Camera.key,
+    "status": Camera.status,
+    "site_id": Camera.site_id,
+    "last_seen_at": Camera.last_seen_at,
+}
+
+
 def list_sites(
-    session: Session, principal: Principal, params: PageParams, region_id: int | None, kind: str | None, q: str | None
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    region_id: int | None,
+    kind: str | None,
+    q: str | None,
+    sort: str | None = None,
 ) -> tuple[list[Site], int]:
-    stmt = select(Site).where(site_scope(principal)).order_by(Site.id)
+    stmt = sorted_by(select(Site).where(site_scope(principal)), sort, SITE_SORTS, Site.id)
     if region_id is not None:
         stmt = stmt.where(in_region(session, principal, region_id))
     if kind is not None:
@@ -81,14 +99,33 @@ def get_area(session: Session, site: Site, area_id: int) -> KitchenArea:
     return area
 
 
+@dataclass(frozen=True)
+class CameraFilters:
+    site_id: int | None = None
+    status: str | None = None
+    region_id: int | None = None
+    area_id: int | None = None
+    q: str | None = None
+    sort: str | None = None
+
+
 def list_cameras(
-    session: Session, principal: Principal, params: PageParams, site_id: int | None, status: str | None
+    session: Session, principal: Principal, params: PageParams, filters: CameraFilters
 ) -> tuple[list[Camera], int]:
-    stmt = select(Camera).join(Site, Site.id == Camera.site_id).where(site_scope(principal)).order_by(Camera.id)
-    if site_id is not None:
-        stmt = stmt.where(Camera.site_id == site_id)
-    if status is not None:
-        stmt = stmt.where(Camera.status == status)
+    stmt = select(Camera).join(Site, Site.id == Camera.site_id).where(site_scope(principal))
+    stmt = sorted_by(stmt, filters.sort, CAMERA_SORTS, Camera.id)
+    if filters.site_id is not None:
+        stmt = stmt.where(Camera.site_id == filters.site_id)
+    if filters.status is not None:
+        stmt = stmt.where(Camera.status == filters.status)
+    if filters.region_id is not None:
+        stmt = stmt.where(in_region(session, principal, filters.region_id))
+    if filters.area_id is not None:
+        stmt = stmt.where(Camera.area_id == filters.area_id)
+    if filters.q:
+        stmt = stmt.where(
+            Camera.name.contains(filters.q, autoescape=True) | Camera.key.contains(filters.q, autoescape=True)
+        )
     return paginate(session, stmt, params)
 
 

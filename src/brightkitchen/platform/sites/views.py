@@ -28,6 +28,7 @@ from brightkitchen.platform.sites.schemas import (
     SitePublic,
     SiteUpdate,
 )
+from brightkitchen.platform.sorting import SortParam
 
 router = APIRouter(tags=["sites"])
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -41,8 +42,9 @@ def list_sites(
     region_id: Annotated[int | None, Query(description="only sites in this region's subtree")] = None,
     kind: SiteKind | None = None,
     q: Annotated[str | None, Query(max_length=64, description="name or code contains")] = None,
+    sort: SortParam = None,
 ) -> Page[SitePublic]:
-    rows, total = service.list_sites(session, principal, params, region_id, kind, q)
+    rows, total = service.list_sites(session, principal, params, region_id, kind, q, sort)
     return Page.of([SitePublic.model_validate(s) for s in rows], total, params)
 
 
@@ -94,9 +96,13 @@ def list_cameras(
     params: Annotated[PageParams, Depends(page_params)],
     site_id: int | None = None,
     camera_status: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    region_id: Annotated[int | None, Query(description="only cameras of sites in this region's subtree")] = None,
+    area_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=64, description="name or key contains")] = None,
+    sort: SortParam = None,
 ) -> Page[CameraPublic]:
-    rows, total = service.list_cameras(session, principal, params, site_id, camera_status)
-    now = now
+    filters = service.CameraFilters(site_id, camera_status, region_id, area_id, q, sort)
+    rows, total = service.list_cameras(session, principal, params, filters)
     return Page.of([service.camera_public(c, settings, now) for c in rows], total, params)
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 MIN_LENGTH = 10
+# Letters and digits that cannot be misread when a password is read out or copied from paper (no 0/o, 1/l/i).
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
 
 # The most common passwords of public breach lists (and the shapes they take here), lowercased; anything
 # in this list is the first thing a guesser tries, whatever its length.
@@ -32,16 +35,31 @@ def _core(text: str) -> str:
     return re.sub(r"[\d\W_]+$", "", text)
 
 
-def password_problem(password: str, username: str | None = None) -> str | None:
-    """Why ``password`` is refused, or None when it is acceptable."""
+def password_rule(password: str, username: str | None = None) -> tuple[str, str] | None:
+    """The rule ``password`` breaks, as (code, message): too_short, is_username or too_common; None when none."""
     if len(password) < MIN_LENGTH:
-        return f"the password needs at least {MIN_LENGTH} characters"
+        return "too_short", f"the password needs at least {MIN_LENGTH} characters"
     folded = password.casefold()
     # "Password1!", "admin123456" and "zhangsan2026" are still the same guess: strip what people tack on.
     core = _core(folded)
     name = (username or "").casefold()
     if name and (folded == name or core in (name, _core(name))):
-        return "the password may not be the username (with digits or symbols added)"
+        return "is_username", "the password may not be the username (with digits or symbols added)"
     if folded in COMMON_PASSWORDS or core in COMMON_PASSWORDS or re.fullmatch(r"(.)\1*|\d+", folded):
-        return "the password is too common: choose one that is not a well-known password or a run of digits"
+        return (
+            "too_common",
+            "the password is too common: choose one that is not a well-known password or a run of digits",
+        )
     return None
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why ``password`` is refused, or None when it is acceptable."""
+    rule = password_rule(password, username)
+    return rule[1] if rule else None
+
+
+def one_time_password() -> str:
+    """A password to hand over once (reset, import, new account): four groups of four, about 79 bits."""
+    groups = ("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)

@@ -20,7 +20,12 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_\-\.@]+$")
-    password: str = Field(min_length=MIN_LENGTH, max_length=256)
+    password: str | None = Field(
+        default=None,
+        min_length=MIN_LENGTH,
+        max_length=256,
+        description="left out: the server makes a one-time password and answers it once",
+    )
     role: Role
     display_name: str = Field(default="", max_length=128)
     region_id: int | None = None
@@ -65,7 +70,15 @@ class UserPublic(BaseModel):
     phone: str
     email: str
     is_active: bool
+    must_change_password: bool = Field(description="a password someone else chose: it is changed at first sign-in")
     last_login_at: datetime | None
+    created_at: datetime
 
 
-__all__ = ["REGION_ROLES", "SITE_ROLES", "UserCreate", "UserPublic", "UserUpdate"]
+class UserWithPassword(UserPublic):
+    """Answered once, when the server made the password (a new account or a reset); it is not kept in the clear."""
+
+    one_time_password: str | None = None
+
+
+__all__ = ["REGION_ROLES", "SITE_ROLES", "UserCreate", "UserPublic", "UserUpdate", "UserWithPassword"]

@@ -8,8 +8,10 @@ from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.problems import Problem, conflict, forbidden, not_found
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.security import hash_password
-from brightkitchen.platform.tenancy import can_see_region, can_see_site, visible_site_ids
+from brightkitchen.platform.sites.models import Site
+from brightkitchen.platform.tenancy import can_see_region, can_see_site, subtree_ids, visible_region, visible_site_ids
 from brightkitchen.platform.users.models import AccessToken, Role, User
+from brightkitchen.platform.users.passwords import one_time_password
 from brightkitchen.platform.users.schemas import UserCreate
 
 # Which roles each role may create or manage (always inside its own scope).
@@ -70,12 +72,24 @@ def check_may_change_account(principal: Principal, user: User) -> None:
         raise forbidden(f"only an admin may change a {user.role} account")
 
 
-def create(session: Session, body: UserCreate) -> User:
+def in_region(session: Session, principal: Principal, region_id: int) -> ColumnElement[bool]:
+    """Accounts of a region's subtree: its regulators (and region admins) and the people of its sites."""
+    region = visible_region(session, principal, region_id)
+    regions = subtree_ids(region)
+    sites = select(Site.id).where(Site.region_id.in_(regions))
+    return or_(User.region_id.in_(regions), User.site_id.in_(sites))
+
+
+def create(session: Session, body: UserCreate, *, must_change_password: bool = False) -> User:
+    """An account with the password in ``body`` (the console's ``user create`` types its own)."""
     if session.scalar(select(User.id).where(User.username == body.username)) is not None:
         raise conflict(f"username '{body.username}' is taken")
+    if body.password is None:
+        raise ValueError("create() needs a password; create_account() makes one")
     user = User(
         username=body.username,
         password_hash=hash_password(body.password),
+        must_change_password=must_change_password,
         role=body.role,
         display_name=body.display_name,
         region_id=body.region_id,
@@ -86,6 +100,25 @@ def create(session: Session, body: UserCreate) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def create_account(session: Session, body: UserCreate) -> tuple[User, str | None]:
+    """An account made by someone else: its owner changes the password at first sign-in. With no password
+    given the server makes a one-time one, returned here only."""
+    generated = one_time_password() if body.password is None else None
+    with_password = body.model_copy(update={"password": body.password or generated})
+    return create(session, with_password, must_change_password=True), generated
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A fresh one-time password: every session of the account ends and the owner must change it at sign-in."""
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    revoke_all_for_user(session, user.id)
+    return password
 
 
 def revoke_all_for_user(session: Session, user_id: int) -> None:
