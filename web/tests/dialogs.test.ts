@@ -86,3 +86,52 @@ describe('usePhotos', () => {
     scope.stop()
   })
 })
+
+describe('usePhotos checks what is picked before anything is sent', () => {
+  const file = (name: string, type: string, size = 3): File => new File([new Uint8Array(size)], name, { type })
+
+  it('adds photos after those already picked and refuses the wrong type, the too large and the one too many', () => {
+    const scope = effectScope()
+    const photos = scope.run(() => usePhotos(3, { max: 3, maxBytes: 100 }))!
+    expect(photos.add([photo('a.jpg'), file('b.png', 'image/png')])).toEqual([])
+    const refused = photos.add([
+      file('clip.mp4', 'video/mp4'),
+      file('x.heic', 'image/heic'),
+      file('big.jpg', 'image/jpeg', 101),
+      file('c.jpg', 'image/jpeg'),
+      file('d.jpg', 'image/jpeg'),
+    ])
+    expect(refused).toEqual([
+      { name: 'clip.mp4', reason: 'type' },
+      { name: 'x.heic', reason: 'type' },
+      { name: 'big.jpg', reason: 'size' },
+      { name: 'd.jpg', reason: 'count' },
+    ])
+    expect(photos.files.value.map((f) => f.name)).toEqual(['a.jpg', 'b.png', 'c.jpg'])
+    expect(photos.previews.value).toHaveLength(3)
+    scope.stop()
+  })
+
+  it('takes a file without a reported type by its name', () => {
+    const scope = effectScope()
+    const photos = scope.run(() => usePhotos())!
+    expect(photos.add([file('IMG_1.JPG', ''), file('notes.txt', '')])).toEqual([{ name: 'notes.txt', reason: 'type' }])
+    scope.stop()
+  })
+
+  it('removes one photo and lets go of its preview only', () => {
+    const revoked: string[] = []
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation((url) => void revoked.push(url))
+    const scope = effectScope()
+    const photos = scope.run(() => usePhotos())!
+    photos.add([photo('a.jpg'), photo('b.jpg'), photo('c.jpg')])
+    const [, middle] = photos.previews.value
+    photos.remove(1)
+    expect(revoked).toEqual([middle])
+    expect(photos.files.value.map((f) => f.name)).toEqual(['a.jpg', 'c.jpg'])
+    expect(photos.previews.value).toHaveLength(2)
+    photos.remove(7) // out of range: nothing happens
+    expect(photos.files.value).toHaveLength(2)
+    scope.stop()
+  })
+})

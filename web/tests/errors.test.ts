@@ -20,7 +20,7 @@ function translator(messages: object): { t: (k: string, p?: Record<string, unkno
 }
 const zh = translator(zhCN)
 const english = translator(en)
-const say = (err: unknown, tr = zh): string => errorMessage(err, tr.t, tr.has)
+const say = (err: unknown, tr = zh): string => errorMessage(err, tr.t, tr.has, tr === english)
 
 function problem(status: number, body: object, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -78,9 +78,9 @@ describe('plain words for each error', () => {
     expect(say(new ApiError({ status, title: 'x', detail: 'internal words' }))).toBe(text)
   })
 
-  it('adds what the server said to a conflict', () => {
+  it('adds what the server said to a conflict in English only: Chinese mode never shows server English', () => {
     const err = new ApiError({ status: 409, title: 'Conflict', detail: 'cannot approve an alert that is closed' })
-    expect(say(err)).toBe('操作未完成，记录状态已变化：cannot approve an alert that is closed')
+    expect(say(err)).toBe('操作未完成，记录状态已变化')
     expect(say(err, english)).toBe('Not done: the record has changed meanwhile: cannot approve an alert that is closed')
   })
 
@@ -94,7 +94,7 @@ describe('plain words for each error', () => {
         { field: 'mystery', message: 'server words', type: 'no_such_type' },
       ],
     })
-    expect(say(err)).toBe('填写的内容有误：反映内容: 不能为空或过短；电话: 格式不正确；mystery: server words')
+    expect(say(err)).toBe('填写的内容有误：反映内容: 不能为空或过短；电话: 格式不正确；填写有误')
     expect(say(err, english)).toBe(
       'Some of what you entered is not valid: Your report: empty or too short; Phone: not in the right format; mystery: server words',
     )
@@ -108,7 +108,8 @@ describe('plain words for each error', () => {
   it('tells a network failure from anything else', () => {
     expect(say(networkError(new TypeError('Failed to fetch')))).toBe('无法连接服务器，请检查网络后重试')
     expect(say(new Error('boom'))).toBe('出现意外错误，请刷新页面后重试')
-    expect(say(new ApiError({ status: 418, title: 'x', detail: 'teapot' }))).toBe('操作失败（418）：teapot')
+    expect(say(new ApiError({ status: 418, title: 'x', detail: 'teapot' }))).toBe('操作失败（418）')
+    expect(say(new ApiError({ status: 418, title: 'x', detail: 'teapot' }), english)).toContain('teapot')
   })
 })
 

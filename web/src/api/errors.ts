@@ -100,17 +100,40 @@ export function networkError(cause: unknown): ApiError {
 export type Translate = (key: string, params?: Record<string, unknown>) => string
 export type HasKey = (key: string) => boolean
 
-/** One sentence in the reader's language for any error: the status in plain words, then what the server said. */
-export function errorMessage(err: unknown, t: Translate, has: HasKey): string {
+/** Where the words for a problem code live: `batch.problem.<code>` in both message files. */
+export const PROBLEM_KEY = 'batch.problem'
+
+/**
+ * One sentence in the reader's language for any error. A problem `code` the app knows has its own words; else
+ * the status in plain words. The server's own sentence (English) is added only when `serverWords` is true (the
+ * English mode): in Chinese mode the reader never sees it.
+ */
+export function errorMessage(err: unknown, t: Translate, has: HasKey, serverWords = false): string {
   if (!(err instanceof ApiError)) return t('error.unexpected')
   if (err.isNetwork) return t('error.network')
-  const fieldName = (field: string): string => {
+  const fieldName = (field: string): string | null => {
     const key = `field.${field}`
-    return has(key) ? t(key) : field
+    return has(key) ? t(key) : serverWords ? field : null
   }
   const fieldMessage = (e: FieldError): string => {
     const key = `validation.${e.type ?? ''}`
-    return e.type && has(key) ? t(key) : e.message
+    if (e.type && has(key)) return t(key)
+    return serverWords && e.message ? e.message : t('batch.fieldInvalid')
+  }
+  const fieldErrors = (): string =>
+    err.errors
+      .map((e) => {
+        const name = e.field ? fieldName(e.field) : null
+        return name ? `${name}: ${fieldMessage(e)}` : fieldMessage(e)
+      })
+      .filter((part, i, all) => all.indexOf(part) === i)
+      .join(t('punct.semicolon'))
+  const codeKey = `${PROBLEM_KEY}.${err.code ?? ''}`
+  const known = err.code !== undefined && has(codeKey)
+  // A code whose words are general (invalid input) still names the fields at fault.
+  if (known && !(err.code === 'invalid' && err.errors.length)) {
+    if (err.status === 429 && err.retryAfter !== undefined) return t('error.rateLimitedFor', { seconds: err.retryAfter })
+    return t(codeKey)
   }
   switch (err.status) {
     case 401:
@@ -120,26 +143,21 @@ export function errorMessage(err: unknown, t: Translate, has: HasKey): string {
     case 404:
       return t('error.notFound')
     case 409:
-      return withDetail(t('error.conflict'), err.detail)
+      return withDetail(t('error.conflict'))
     case 413:
       return t('error.tooLarge')
     case 415:
-      return withDetail(t('error.unsupported'), err.detail)
-    case 422: {
-      if (err.errors.length) {
-        const parts = err.errors.map((e) => (e.field ? `${fieldName(e.field)}: ${fieldMessage(e)}` : fieldMessage(e)))
-        return `${t('error.invalid')}${t('punct.colon')}${parts.join(t('punct.semicolon'))}`
-      }
-      return withDetail(t('error.invalid'), err.detail)
-    }
+      return withDetail(t('error.unsupported'))
+    case 422:
+      return err.errors.length ? `${t('error.invalid')}${t('punct.colon')}${fieldErrors()}` : withDetail(t('error.invalid'))
     case 429:
       return err.retryAfter !== undefined ? t('error.rateLimitedFor', { seconds: err.retryAfter }) : t('error.rateLimited')
     default:
       if (err.status >= 500) return t('error.server')
-      return withDetail(t('error.failed', { status: err.status }), err.detail)
+      return withDetail(t('error.failed', { status: err.status }))
   }
 
-  function withDetail(head: string, detail: string): string {
-    return detail ? `${head}${t('punct.colon')}${detail}` : head
+  function withDetail(head: string): string {
+    return serverWords && err instanceof ApiError && err.detail ? `${head}${t('punct.colon')}${err.detail}` : head
   }
 }

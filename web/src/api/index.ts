@@ -8,13 +8,14 @@ import type {
   Alert,
   AlertDetail,
   AlertQuery,
+  BulkRectifyResult,
   BulkReviewResult,
   Camera,
   Acceptance,
   Bulletin,
+  BulletinKind,
   BulletinSummary,
   Checklist,
-  Concern,
   ConcernCreate,
   Download,
   Guide,
@@ -38,6 +39,8 @@ import type {
   Page,
   PublicSite,
   Ranking,
+  SiteStats,
+  SiteStatsQuery,
   Region,
   Site,
   Token,
@@ -70,11 +73,20 @@ export const api = {
   alerts: (query: AlertQuery) => http.get<Page<Alert>>('/alerts', { ...query }),
   alert: (id: number) => http.get<AlertDetail>(`/alerts/${id}`),
   start: (id: number) => http.post<AlertDetail>(`/alerts/${id}/start`),
-  rectify: (id: number, photo: Blob, filename: string, note: string) => {
+  /** One alert's rectification: 1–6 photos (the first as `photo`, the rest as `photos`) and a note. */
+  rectify: (id: number, photos: readonly File[], note: string) => {
     const form = new FormData()
-    form.append('photo', photo, filename)
+    photos.forEach((p, i) => form.append(i ? 'photos' : 'photo', p, p.name || 'photo.jpg'))
     form.append('note', note)
     return http.postForm<AlertDetail>(`/alerts/${id}/rectify`, form)
+  },
+  /** One note and one photo set for several alerts of one type; a result per id. */
+  bulkRectify: (ids: readonly number[], photos: readonly File[], note: string) => {
+    const form = new FormData()
+    ids.forEach((id) => form.append('ids', String(id)))
+    photos.forEach((p) => form.append('photos', p, p.name || 'photo.jpg'))
+    form.append('note', note)
+    return http.postForm<BulkRectifyResult>('/alerts/bulk-rectify', form)
   },
   review: (id: number, decision: Decision, reason: string) =>
     http.post<AlertDetail>(`/alerts/${id}/review`, { decision, reason }),
@@ -84,9 +96,8 @@ export const api = {
 
   overview: (regionId?: number) => http.get<Overview>('/stats/overview', { region_id: regionId }),
   ranking: (query: { region_id?: number; days?: number } = {}) => http.get<Ranking>('/stats/ranking', query),
+  siteStats: (query: SiteStatsQuery = {}) => http.get<Page<SiteStats>>('/stats/sites', query),
 
-  concerns: (query: { page?: number; size?: number; site_id?: number } = {}) =>
-    http.get<Page<Concern>>('/concerns', query),
   rolloutSites: (query: { page?: number; size?: number; region_id?: number; status?: RolloutStatus } = {}) =>
     http.get<Page<RolloutSite>>('/rollout/sites', query),
   checklist: (siteId: number) => http.get<Checklist>(`/rollout/sites/${siteId}`),
@@ -101,9 +112,20 @@ export const api = {
     return http.postForm<Acceptance>(`/rollout/sites/${siteId}/acceptance`, form)
   },
 
-  bulletins: (query: { page?: number; size?: number; region_id?: number; since?: string; until?: string } = {}) =>
+  bulletins: (query: {
+    page?: number
+    size?: number
+    region_id?: number
+    kind?: BulletinKind
+    since?: string
+    until?: string
+  } = {}) =>
     http.get<Page<BulletinSummary>>('/bulletins', query),
   bulletin: (id: number) => http.get<Bulletin>(`/bulletins/${id}`),
+  /** 立即生成: today's bulletin so far (the caller's own region unless one is named). */
+  generateBulletin: (regionId?: number) => http.post<Bulletin>('/bulletins', { region_id: regionId }),
+  bulletinFile: (id: number, format: ReportFormat) =>
+    http.get<Download>(`/bulletins/${id}/export`, { format }, { as: 'blob' }),
 
   /** A report file; it needs the bearer token, so it is fetched here and saved by the page. */
   report: (period: ReportPeriod, query: { region_id?: number; date?: string; format: ReportFormat }) =>

@@ -35,11 +35,26 @@ export type Evidence = S['EvidencePublic']
 export type AuditEntry = S['AuditPublic']
 export type Rectification = S['RectificationPublic']
 export type BulkReviewResult = S['BulkReviewPublic']
+export type BulkRectifyResult = S['BulkRectifyPublic']
+export type RectificationPhoto = S['RectificationPhotoPublic']
 export type Overview = S['OverviewPublic']
 export type TrendPoint = S['TrendPoint']
 export type AttentionItem = S['AttentionItem']
 export type Ranking = S['RankingPublic']
 export type RankingItem = S['RankingItem']
+export type UnmonitoredItem = S['UnmonitoredItem']
+export type SiteStats = S['SiteStatsItem']
+export type SiteOnlineFilter = S['OnlineFilter']
+export type SiteStatsQuery = {
+  page?: number
+  size?: number
+  sort?: string
+  region_id?: number
+  kind?: SiteKind
+  q?: string
+  online?: SiteOnlineFilter
+  days?: number
+}
 
 /** One detection box as the edge sends it (protocol v1 `Box`), in pixels of the analysed frame. */
 export interface AlertBox {
@@ -71,6 +86,8 @@ export type Bulletin = S['BulletinPublic']
 export type BulletinFigures = S['BulletinFigures']
 export type BulletinCounts = S['Counts']
 export type BulletinSiteRef = S['SiteRef']
+export type BulletinKind = S['BulletinKind']
+export type BulletinAlertCounts = S['AlertCounts']
 export type StuckSite = S['StuckSite']
 export type ReportPeriod = S['PeriodKind']
 export type ReportFormat = S['ReportFormat']

@@ -1,17 +1,16 @@
 /** Display helpers: dates in the reader's time zone and language, rates as percentages. */
 
-export function formatDateTime(iso: string | null | undefined, locale: string): string {
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/**
+ * An instant as `YYYY-MM-DD HH:mm` in the reader's time zone: the one date format of every list and page, the same
+ * in both languages (`locale` is kept for the callers; the digits do not change with it).
+ */
+export function formatDateTime(iso: string | null | undefined, _locale?: string): string {
   if (!iso) return '—'
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return '—'
-  return new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(d)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
 /** A rate 0..1 as "87.5"; null when there is nothing to measure. */
