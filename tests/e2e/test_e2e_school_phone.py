@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, Rectification, RectificationPhoto
+from brightkitchen.platform.settings import Settings
 from tests import factories as f
 from tests import support
 from tests.e2e.conftest import DESKTOP, PHONE, fill, login, shot
@@ -161,3 +162,42 @@ def test_the_school_pages_at_both_sizes(
     regulator.get_by_test_id("act-approve").click()
     expect(regulator.get_by_test_id("review-rectification").get_by_test_id("rectification-photo")).to_have_count(2)
     shot(regulator, "review-dialog-phone")
+
+
+def test_a_large_phone_photo_is_made_smaller_before_it_is_sent(
+    world: f.World, session: Session, settings: Settings, open_page: Callable[..., Any], tmp_path: Path
+) -> None:
+    import cv2
+    import numpy as np
+
+    alert = f.alert(session, world.site_a1, world.cameras["A1"], state="pushed")
+    # An 8-megapixel photo as a phone leaves it: fine detail everywhere, so it is several MB as a JPEG.
+    rng = np.random.default_rng(7)
+    pixels = cv2.GaussianBlur(rng.integers(0, 256, size=(2448, 3264, 3), dtype=np.uint8), (0, 0), 1.2)
+    ok, data = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    original = tmp_path / "灶台.jpg"
+    original.write_bytes(data.tobytes())
+    assert original.stat().st_size > 3 * 1024 * 1024
+
+    phone = open_page(PHONE)
+    login(phone, "sa_a1")
+    phone.get_by_test_id(f"alert-card-{alert.id}").click()
+    phone.get_by_test_id("batch-rectify").click()
+    phone.get_by_test_id("rectify-photo-camera").set_input_files(str(original))
+    expect(phone.get_by_test_id("rectify-photo-thumb")).to_have_count(1)
+    fill(phone, "rectify-note", "已整改")
+    phone.get_by_test_id("rectify-submit").click()
+    expect(phone.locator(".el-message")).to_contain_text("已提交整改")
+
+    session.expire_all()
+    key = session.scalars(
+        select(RectificationPhoto.storage_key)
+        .join(Rectification, Rectification.id == RectificationPhoto.rectification_id)
+        .where(Rectification.alert_id == alert.id)
+    ).one()
+    # What arrived is what the phone sent: a picture, at most 1920 px long, a fraction of the original's bytes.
+    path = settings.evidence_dir / key
+    assert path.stat().st_size < original.stat().st_size / 2, "the photo went as it was"
+    stored = cv2.imread(str(path))
+    assert stored is not None and max(stored.shape[:2]) == 1920

@@ -1,5 +1,6 @@
 /** Every call the app makes, typed. Pages import `api` and never build URLs themselves. */
 
+import { shrinkPhotos } from '@/lib/shrinkPhoto'
 import { session } from '@/session'
 
 import { ApiError } from './errors'
@@ -74,14 +75,16 @@ export const api = {
   alert: (id: number) => http.get<AlertDetail>(`/alerts/${id}`),
   start: (id: number) => http.post<AlertDetail>(`/alerts/${id}/start`),
   /** One alert's rectification: 1–6 photos (the first as `photo`, the rest as `photos`) and a note. */
-  rectify: (id: number, photos: readonly File[], note: string) => {
+  rectify: async (id: number, picked: readonly File[], note: string) => {
+    const photos = await shrinkPhotos(picked)
     const form = new FormData()
     photos.forEach((p, i) => form.append(i ? 'photos' : 'photo', p, p.name || 'photo.jpg'))
     form.append('note', note)
     return http.postForm<AlertDetail>(`/alerts/${id}/rectify`, form)
   },
   /** One note and one photo set for several alerts of one type; a result per id. */
-  bulkRectify: (ids: readonly number[], photos: readonly File[], note: string) => {
+  bulkRectify: async (ids: readonly number[], picked: readonly File[], note: string) => {
+    const photos = await shrinkPhotos(picked)
     const form = new FormData()
     ids.forEach((id) => form.append('ids', String(id)))
     photos.forEach((p) => form.append('photos', p, p.name || 'photo.jpg'))
@@ -105,9 +108,9 @@ export const api = {
   testAlert: (siteId: number) => http.post<TestRequest>(`/rollout/sites/${siteId}/test-alert`),
   recordTraining: (siteId: number, body: TrainingCreate) =>
     http.post<Training>(`/rollout/sites/${siteId}/training`, body),
-  signAcceptance: (siteId: number, photos: File[], note: string) => {
+  signAcceptance: async (siteId: number, picked: File[], note: string) => {
     const form = new FormData()
-    for (const photo of photos) form.append('photos', photo, photo.name || 'photo.jpg')
+    for (const photo of await shrinkPhotos(picked)) form.append('photos', photo, photo.name || 'photo.jpg')
     form.append('note', note)
     return http.postForm<Acceptance>(`/rollout/sites/${siteId}/acceptance`, form)
   },
