@@ -53,7 +53,7 @@ def checklist(site_code: str = typer.Argument(...)) -> None:
             typer.echo(f"  [{item.state:7}] {ITEMS[item.code][1]}: {item.evidence}")
 
 
-@app.command("bulletin", help="Make today's bulletins if the configured time has passed (safe to repeat).")
+@app.command("bulletin", help="Make the bulletins of the previous day once the configured time has passed (safe to repeat).")
 def bulletin(
     at: datetime | None = typer.Option(None, "--at", help="pretend it is this time (ISO, with zone)"),
 ) -> None:
@@ -64,7 +64,7 @@ def bulletin(
         raise typer.Exit(2)
     made = run_bulletin_if_due(ctx, now)
     if not made:
-        typer.echo("nothing to do: not yet time, or today's bulletins exist")
+        typer.echo("nothing to do: not yet time, or the previous day's bulletins exist")
         return
     with ctx.sessions() as session:
         for row in session.scalars(select(Bulletin).where(Bulletin.id.in_(made))):

@@ -82,7 +82,7 @@ def test_bulletin_figures_exactly(ctx: PlatformContext, session: Session) -> Non
         row = check.scalar(select(Bulletin).where(Bulletin.region_id == data["district"].id))
         assert row is not None
         fig, md = row.figures, row.markdown
-        assert row.date.isoformat() == "2026-11-23"
+        assert row.date.isoformat() == "2026-11-22"  # the scheduled bulletin covers the day before
     assert counts(fig["totals"]) == ("东城分局", 7, 3, 1, 1, 2, round(3 / 7, 4))
     assert [counts(r) for r in fig["rows"]] == [
         ("东街道", 4, 2, 0, 1, 1, 0.5),

@@ -21,10 +21,11 @@ from brightkitchen.platform.reports.fonts import FontError, register
 from brightkitchen.platform.reports.periods import PeriodKind
 from brightkitchen.platform.reports.service import ReportFormat, build_report
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.sites.models import Camera
-from brightkitchen.platform.stats.service import score
+from brightkitchen.platform.sites.models import Camera, Site
+from brightkitchen.platform.stats.ranking import score
 from tests import factories as f
 from tests.support import rollout as s
+from tests.support.online_hours import watched
 
 START = datetime(2025, 3, 9, 16, 0, tzinfo=UTC)  # Monday 2025-03-10 00:00 in Asia/Shanghai
 END = START + timedelta(days=7)
@@ -41,6 +42,7 @@ def seed(session: Session) -> dict[str, Any]:
     long_ago = START - timedelta(days=30)
     session.execute(update(Device).values(created_at=long_ago, last_heartbeat_at=long_ago, status="online"))
     session.execute(update(Camera).values(created_at=long_ago, last_seen_at=long_ago, status="online"))
+    session.execute(update(Site).values(created_at=long_ago))
     session.commit()
     ids = {
         "a1": f.alert(
@@ -77,6 +79,10 @@ def seed(session: Session) -> dict[str, Any]:
         "b1": f.alert(session, b1, code="no_mask", created_at=at(10)),
     }
     s.history(session, a1, ("accepted", START - timedelta(days=5)))
+    # Both sites of district A watched all week (the ranking's rule); A1 for 90% of the hours.
+    watched(session, w.devices["A1"], START, 7 * 24, seconds=3240)
+    watched(session, w.devices["A2"], START, 7 * 24)
+    session.commit()
     return {"w": w, "ids": {k: v.id for k, v in ids.items()}}
 
 
@@ -97,7 +103,7 @@ def test_weekly_excel_matches_the_database(client: TestClient, session: Session)
     assert resp.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert 'filename="report-dist-a-weekly-2025-03-10.xlsx"' in resp.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["概览", "按类型", "按单位", "逾期清单", "在线率", "排名", "趋势"]
+    assert wb.sheetnames == ["概览", "按类型", "按单位", "逾期清单", "在线率", "排名", "未在线监测", "趋势"]
     summary = dict(sheet(wb, "概览"))
     assert summary["区域"] == "东城分局"
     assert summary["报告期"] == "2025年第11周（3月10日—3月16日） 周报"
@@ -138,9 +144,11 @@ def test_weekly_excel_matches_the_database(client: TestClient, session: Session)
         (ids["a7"], "A2", "玩手机", 4.0),
     ]
     assert sheet(wb, "在线率") == [("A1", "学校 A1", 1, 1, 1, 0.9286, 0.9286), ("A2", "学校 A2", 1, 1, 0, 1.0, 1.0)]
-    a1_score = score(3, 1, 1, 0.6667, 0.9286)
+    a1_score = score(3, 1, 1, 0.6667, 0.9)
     a2_score = score(2, 2, 0, 0.0, 1.0)
-    assert [(r[0], r[1], r[3]) for r in sheet(wb, "排名")] == [(1, "A1", a1_score), (2, "A2", a2_score)]
+    ranked = [(r[0], r[1], r[3], r[9]) for r in sheet(wb, "排名")]
+    assert ranked == [(1, "A1", a1_score, 0.9), (2, "A2", a2_score, 1.0)]
+    assert sheet(wb, "未在线监测") == []
     trend = [(d.date().isoformat(), n) for d, n in sheet(wb, "趋势")]
     assert trend == [
         ("2025-03-10", 2),
@@ -240,7 +248,8 @@ def test_pdf_embeds_a_configured_truetype_font(session: Session, settings: Setti
     reader = pypdf.PdfReader(io.BytesIO(report.content))
     fonts = {}
     for page in reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for ref in resources["/Font"].values():
             font = ref.get_object()
             fonts[str(font["/BaseFont"])] = "/FontFile2" in font.get("/FontDescriptor", {})
     fonts = {name: embedded for name, embedded in fonts.items() if "WenQuanYi" in name}

@@ -61,6 +61,7 @@ def test_cli_status_checklist_and_bulletin(session: Session, settings: Settings)
     early = runner.invoke(rollout_cmd.app, ["bulletin", "--at", "2026-11-23T07:00:00+08:00"], env=env)
     assert early.exit_code == 0 and "nothing to do" in early.output
     made = runner.invoke(rollout_cmd.app, ["bulletin", "--at", "2026-11-23T08:00:00+08:00"], env=env)
-    assert made.exit_code == 0 and "# 【明厨亮灶】东城分局 建设进度每日通报 2026-11-23" in made.output
+    # Made at 08:00 on the 23rd, about the whole of the 22nd (the day it covers is its date).
+    assert made.exit_code == 0 and "# 【明厨亮灶】东城分局 每日通报 2026-11-22" in made.output
     again = runner.invoke(rollout_cmd.app, ["bulletin", "--at", "2026-11-23T09:00:00+08:00"], env=env)
     assert "nothing to do" in again.output

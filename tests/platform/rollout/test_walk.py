@@ -42,7 +42,9 @@ def test_site_walks_from_not_started_to_covered_then_regresses(
     doc = checklist(client, site.id, reg)
     assert doc["status"] == "not_started" and not doc["covered"]
     assert set(items(doc).values()) == {"pending"}
-    assert "缺少区域" in next(i for i in doc["items"] if i["code"] == "cameras_registered")["evidence"]
+    registered = next(i for i in doc["items"] if i["code"] == "cameras_registered")
+    assert "缺少区域" in registered["evidence"]
+    assert registered["evidence_en"].startswith("Areas without a camera: ")  # the English page's own sentence
 
     # The installer registers the missing areas' cameras (the world has a cooking camera already).
     keys = [w.cameras["A1"].key]
@@ -126,6 +128,7 @@ def test_site_walks_from_not_started_to_covered_then_regresses(
     assert state["test_alert"] == state["training"] == state["site_acceptance"] == state["school_login"] == "ok"
     edge = next(i for i in doc["items"] if i["code"] == "edge_heartbeat")
     assert edge["evidence"].startswith("已静默") and "小时前" in edge["evidence"]
+    assert edge["evidence_en"].startswith("Silent: Last heartbeat") and " h ago" in edge["evidence_en"]
 
     history = client.get(f"/api/v1/rollout/sites/{site.id}/history", headers=reg).json()
     assert [h["status"] for h in history] == ["not_started", "in_progress", "accepted", "regressed"]

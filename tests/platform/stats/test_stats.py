@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.db import utcnow
-from brightkitchen.platform.stats.service import score
 from tests import factories as f
 
 
@@ -60,25 +59,3 @@ def test_overview_numbers(client: TestClient, session: Session) -> None:
     assert other.status_code == 404
     school = client.get("/api/v1/stats/overview", headers=f.bearer(session, "sa_a1")).json()
     assert school["sites"] == 1 and school["open"] == 2
-
-
-def test_ranking(client: TestClient, session: Session) -> None:
-    w = seed(session)
-    resp = client.get("/api/v1/stats/ranking", headers=f.bearer(session, "reg_city"))
-    assert resp.status_code == 200
-    body = resp.json()
-    assert "score = 100" in body["formula"]
-    items = {i["site_id"]: i for i in body["items"]}
-    a1, a2, b1 = items[w.site_a1.id], items[w.site_a2.id], items[w.site_b1.id]
-    assert a1["score"] == score(4, 1, 1, 2 / 4, 1.0) == 67.0
-    assert a2["score"] == score(0, 0, 0, 1.0, 0.0) == 90.0
-    assert b1["score"] == score(1, 0, 0, 0.0, 0.0)
-    assert [i["rank"] for i in body["items"]] == [1, 2, 3]
-    assert body["items"][0]["site_id"] == w.site_a2.id
-    assert [i["score"] for i in body["items"]] == sorted((i["score"] for i in body["items"]), reverse=True)
-
-
-def test_score_formula_bounds() -> None:
-    assert score(0, 0, 0, 1.0, 1.0) == 100.0
-    assert score(1000, 1000, 1000, 0.0, 0.0) == 0.0
-    assert score(1, 0, 0, 1.0, 1.0) == 98.0

@@ -1,15 +1,17 @@
-"""The bulletin's figures for one region: counts per child region (streets of a district, districts of a
-city), what changed since the same time yesterday, and the sites stuck longest."""
+"""The bulletin's figures for one region and period: the alerts of the period per child region (streets of a
+district, districts of a city), the sites not watched and the lowest-scoring ones; and the roll-out's progress
+as of the moment it is made (counts, what changed since the same time yesterday, the sites stuck longest)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.bulletin.alerts import AlertFigures, alert_figures
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.rollout.models import RolloutStatus
 from brightkitchen.platform.rollout.service import evaluate_sites, status_at
@@ -52,6 +54,12 @@ class BulletinFigures(BaseModel):
     region_name: str
     date: date
     as_of: datetime
+    # The period the alert figures cover; bulletins made before periods existed have none (None).
+    kind: str = "scheduled"
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    alerts: AlertFigures | None = None
+    rollout_under_way: bool = Field(default=True, description="not every site accepted yet: progress is shown")
     totals: Counts
     rows: list[Counts]
     newly_accepted: list[SiteRef]  # not accepted yesterday (never before), accepted now
@@ -66,7 +74,15 @@ def _child_id(region: Region, site_path: str) -> int:
     return int(rest.split("/")[0]) if rest else region.id
 
 
-def compute(session: Session, settings: Settings, region: Region, now: datetime) -> BulletinFigures:
+def compute(
+    session: Session, settings: Settings, region: Region, now: datetime, *,
+    start: datetime | None = None, end: datetime | None = None, kind: str = "scheduled",
+) -> BulletinFigures:  # fmt: skip
+    """The figures as of ``now``; the alert figures over [start, end) (default: today up to now)."""
+    tz = ZoneInfo(settings.timezone)
+    local_now = now.astimezone(tz)
+    end = end or now
+    start = start or local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     sites = session.execute(
         select(Site, Region.path)
         .join(Region, Region.id == Site.region_id)
@@ -103,14 +119,30 @@ def compute(session: Session, settings: Settings, region: Region, now: datetime)
         if status is not S.accepted:
             # Never accepted: stuck since the site was registered; regressed: since it fell back.
             since = checklist.status_since if checklist.first_accepted_at else site.created_at
-            days = (now - since) // timedelta(days=1)
+            days = max(0, (now - since) // timedelta(days=1))  # a status set after the period counts as new
             stuck.append(StuckSite(**ref.model_dump(), status=status, since=since, days=days))
     stuck.sort(key=lambda s: (s.since, s.site_code))
+    site_child = {site.id: _child_id(region, path) for site, path in sites}
+
+    def child_of(site: Site) -> tuple[int, str]:
+        child = site_child[site.id]
+        return child, children.get(child, str(child))
+
+    alerts = alert_figures(
+        session, [s for s, _ in sites], child_of, (region.id, region.name), start=start, end=end,
+        min_share=settings.ranking_min_online_share, worst_limit=settings.bulletin_worst_limit,
+    )  # fmt: skip
+    alerts.rows.sort(key=lambda r: (r.region_id == region.id, r.region_name, r.region_id))
     return BulletinFigures(
         region_id=region.id,
         region_name=region.name,
-        date=now.astimezone(ZoneInfo(settings.timezone)).date(),
+        date=start.astimezone(tz).date(),
         as_of=now,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        alerts=alerts,
+        rollout_under_way=totals.accepted < totals.total,
         totals=totals,
         rows=sorted(rows.values(), key=lambda r: (r.region_id == region.id, r.region_name, r.region_id)),
         newly_accepted=accepted_new,

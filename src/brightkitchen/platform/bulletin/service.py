@@ -1,10 +1,12 @@
-"""Producing the bulletin once a day per region, and handing it to the notification channels."""
+"""Producing the bulletins: the scheduled one once a day per region (the whole previous local day, made at
+``bulletin_time`` and handed to the notification channels), and the on-demand one (today so far, remade on
+each request, not sent)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.bulletin import render
-from brightkitchen.platform.bulletin.figures import compute
-from brightkitchen.platform.bulletin.models import Bulletin
+from brightkitchen.platform.bulletin.figures import BulletinFigures, compute
+from brightkitchen.platform.bulletin.models import Bulletin, BulletinKind
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
@@ -30,17 +32,34 @@ def is_due(settings: Settings, now: datetime) -> bool:
     return now.astimezone(ZoneInfo(settings.timezone)).time() >= settings.bulletin_time
 
 
-def produce(session: Session, settings: Settings, region: Region, now: datetime) -> Bulletin | None:
-    """Computes and inserts today's bulletin of a region; None when one already exists (insert-or-skip on
-    the unique (region_id, date), so two processes racing here store one)."""
-    figures = compute(session, settings, region, now)
-    row = Bulletin(
-        region_id=region.id,
-        date=figures.date,
-        generated_at=now,
-        figures=figures.model_dump(mode="json"),
-        markdown=render.markdown(figures, settings.timezone),
+def day_bounds(settings: Settings, day: date) -> tuple[datetime, datetime]:
+    """A local day as [start, end) in UTC."""
+    tz = ZoneInfo(settings.timezone)
+    start = datetime.combine(day, time(0), tz)
+    return start.astimezone(ZoneInfo("UTC")), datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(
+        ZoneInfo("UTC")
     )
+
+
+def _row(settings: Settings, figures: BulletinFigures, kind: BulletinKind, now: datetime) -> dict[str, object]:
+    assert figures.period_start is not None and figures.period_end is not None
+    return {
+        "date": figures.date,
+        "kind": kind.value,
+        "period_start": figures.period_start,
+        "period_end": figures.period_end,
+        "generated_at": now,
+        "figures": figures.model_dump(mode="json"),
+        "markdown": render.markdown(figures, settings.timezone),
+    }
+
+
+def produce(session: Session, settings: Settings, region: Region, now: datetime) -> Bulletin | None:
+    """Computes and inserts the scheduled bulletin of a region for the local day before ``now``; None when one
+    already exists (insert-or-skip on the unique (region_id, date, kind), so two processes racing store one)."""
+    start, end = day_bounds(settings, local_date(settings, now) - timedelta(days=1))
+    figures = compute(session, settings, region, now, start=start, end=end, kind=BulletinKind.scheduled)
+    row = Bulletin(region_id=region.id, **_row(settings, figures, BulletinKind.scheduled, now))
     try:
         with session.begin_nested():
             session.add(row)
@@ -51,16 +70,40 @@ def produce(session: Session, settings: Settings, region: Region, now: datetime)
     return row
 
 
+def produce_now(session: Session, settings: Settings, region: Region, now: datetime) -> Bulletin:
+    """立即生成: today from local midnight up to now, replacing today's earlier on-demand one of the region."""
+    start, _ = day_bounds(settings, local_date(settings, now))
+    figures = compute(session, settings, region, now, start=start, end=now, kind=BulletinKind.on_demand)
+    values = _row(settings, figures, BulletinKind.on_demand, now)
+    key = (Bulletin.region_id == region.id, Bulletin.date == figures.date, Bulletin.kind == BulletinKind.on_demand)
+    for _ in range(2):  # a racing click may insert first: then update that one
+        row = session.scalar(select(Bulletin).where(*key))
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.flush()
+            return row
+        try:
+            with session.begin_nested():
+                row = Bulletin(region_id=region.id, **values)
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            continue
+    raise RuntimeError("on-demand bulletin could not be stored")
+
+
 def run_bulletin_if_due(ctx: PlatformContext, now: datetime) -> list[int]:
-    """For the jobs loop: after the configured local time, today's bulletin of every region of the
+    """For the jobs loop: after the configured local time, yesterday's bulletin of every region of the
     configured kinds that lacks one. Returns the ids made by this call."""
     settings = ctx.settings
     if not is_due(settings, now):
         return []
-    today = local_date(settings, now)
+    yesterday = local_date(settings, now) - timedelta(days=1)
     made: list[int] = []
     with ctx.sessions.begin() as session:
-        done = select(Bulletin.region_id).where(Bulletin.date == today)
+        done = select(Bulletin.region_id).where(Bulletin.date == yesterday, Bulletin.kind == BulletinKind.scheduled)
         regions = session.scalars(
             select(Region)
             .where(Region.kind.in_(settings.bulletin_region_kinds), Region.id.not_in(done))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.health.faults import clear_fault, raise_fault
+from brightkitchen.platform.health.online import credit
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.video.health import record_recording_health
@@ -26,6 +27,7 @@ def record_heartbeat(session: Session, settings: Settings, principal: Principal,
     device_id, site_id = principal.id, principal.site_id
     assert site_id is not None
     device = session.get(Device, device_id)  # already loaded by the auth dependency: no query
+    previous = device.last_heartbeat_at if device is not None else None
     if device is not None and device.status == "offline":
         # Conditional: of two racing heartbeats only the one that flips the device back clears its fault.
         back = session.execute(
@@ -38,24 +40,29 @@ def record_heartbeat(session: Session, settings: Settings, principal: Principal,
         .where(Device.id == device_id)
         .values(status="online", last_heartbeat_at=now, software_version=hb.software_version)
     )
-    _record_cameras(session, settings, site_id, hb, now)
+    if _record_cameras(session, settings, site_id, hb, now):
+        # Watched only while a camera works: an edge server whose cameras are all dark watches nothing.
+        credit(session, settings, device_id=device_id, site_id=site_id, previous=previous, now=now)
     record_recording_health(session, site_id, hb, now)
     session.commit()
 
 
-def _record_cameras(session: Session, settings: Settings, site_id: int, hb: Heartbeat, now: datetime) -> None:
+def _record_cameras(session: Session, settings: Settings, site_id: int, hb: Heartbeat, now: datetime) -> int:
+    """Stores the cameras' reports; returns how many known cameras report themselves online."""
     if not hb.cameras:
-        return
+        return 0
     known = {
         row.key: row
         for row in session.execute(select(Camera.id, Camera.key, Camera.status).where(Camera.site_id == site_id))
     }
     plain: list[dict[str, object]] = []
+    working = 0
     for report in hb.cameras:
         cam = known.get(report.camera_key)
         if cam is None:
             continue  # a camera the platform does not know yet: nothing to update
         status = report.status.value
+        working += status == CameraStatus.online.value
         values = {"status": status, "fps": report.fps, "last_seen_at": now}
         if (cam.status in FAULTY) == (status in FAULTY):
             plain.append({"id": cam.id, **values})
@@ -73,6 +80,7 @@ def _record_cameras(session: Session, settings: Settings, site_id: int, hb: Hear
             clear_fault(session, settings, key, f"camera {cam.key} reports {status} again", now)
     if plain:
         session.execute(update(Camera), plain)  # one executemany by primary key
+    return working
 
 
 def mark_offline_devices(session: Session, settings: Settings, now: datetime) -> int:

@@ -1,5 +1,6 @@
 """The roll-out's time-based work, for the jobs loop: re-evaluate every site now and then (so a regression
-is recorded when it happens, not when someone looks), then make today's bulletins once it is time. It lives
+is recorded when it happens, not when someone looks), then, once it is time in the region's day, make the
+bulletins of the previous day (the on-demand ones are made by the API). It lives
 in jobs, not rollout, so that rollout and bulletin do not import each other (the bulletin reads roll-out
 status; this step drives both)."""
 

@@ -15,13 +15,15 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.health.online import online_seconds
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.reports.online import SiteOnline, online_rates, overall
 from brightkitchen.platform.reports.periods import Period
 from brightkitchen.platform.rollout.models import RolloutStatus
 from brightkitchen.platform.rollout.service import status_at
 from brightkitchen.platform.sites.models import Site
-from brightkitchen.platform.stats.service import score
+from brightkitchen.platform.stats import ranking as rk
+from brightkitchen.platform.stats.figures import expected_seconds
 from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
 
 
@@ -43,6 +45,15 @@ class SiteRow:
     escalated: int = 0
     hours_to_close: list[float] = field(default_factory=list)
     online: SiteOnline = field(default_factory=SiteOnline)
+    online_s: int = 0  # seconds watched in the period (health.online), what the ranking's rule uses
+    expected_s: int = 0
+
+    @property
+    def figures(self) -> rk.SiteFigures:
+        return rk.SiteFigures(
+            site_id=self.site_id, name=self.name, alerts=self.alerts, closed=self.closed, overdue=self.overdue,
+            escalated=self.escalated, online_s=self.online_s, expected_s=self.expected_s,
+        )  # fmt: skip
 
     @property
     def alerts(self) -> int:
@@ -89,6 +100,8 @@ class ReportData:
     trend: list[tuple[date, int]]
     overdue: list[OverdueRow]
     ranking: list[RankRow]
+    unmonitored: list[SiteRow]  # watched too little to be ranked (未在线监测)
+    min_online_share: float
     accepted: int
     edge_online_rate: float | None
     camera_online_rate: float | None
@@ -121,17 +134,23 @@ def answered_by(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def gather(session: Session, region: Region, period: Period, now: datetime) -> ReportData:
+def gather(
+    session: Session, region: Region, period: Period, now: datetime, min_online_share: float = 0.8
+) -> ReportData:
     tz = ZoneInfo(period.timezone)
     as_of = min(period.end, now)
     sites = session.execute(
-        select(Site.id, Site.code, Site.name, Region.name)
+        select(Site.id, Site.code, Site.name, Region.name, Site.created_at)
         .join(Region, Region.id == Site.region_id)
         .where(Region.path.startswith(region.path, autoescape=True))
         .order_by(Site.code)
     ).all()
-    rows = {sid: SiteRow(sid, code, name, street) for sid, code, name, street in sites}
+    rows = {sid: SiteRow(sid, code, name, street) for sid, code, name, street, _ in sites}
     ids = list(rows)
+    watched = online_seconds(session, ids, period.start, as_of)
+    for sid, *_, created_at in sites:
+        rows[sid].online_s = watched[sid]
+        rows[sid].expected_s = expected_seconds(created_at, period.start, as_of)
     real = and_(Alert.site_id.in_(ids), Alert.test.is_(False))
     types: Counter[str] = Counter()
     fps: Counter[str] = Counter()
@@ -171,6 +190,7 @@ def gather(session: Session, region: Region, period: Period, now: datetime) -> R
         rows[site_id].online = online
     edge_rate, camera_rate = overall({sid: r.online for sid, r in rows.items()})
     statuses = status_at(session, ids, as_of)
+    ranked, unwatched = _ranking(rows, min_online_share)
     return ReportData(
         region_name=region.name,
         region_code=region.code,
@@ -181,7 +201,9 @@ def gather(session: Session, region: Region, period: Period, now: datetime) -> R
         by_type=[(c, VIOLATION_NAMES_ZH.get(ViolationCode(c), c), n, fps[c]) for c, n in _by_type(types, fps)],
         trend=[(d, per_day[d]) for d in period.days],
         overdue=overdue,
-        ranking=_ranking(list(rows.values())),
+        ranking=ranked,
+        unmonitored=[rows[f.site_id] for f in unwatched],
+        min_online_share=min_online_share,
         accepted=sum(1 for s in statuses.values() if s == RolloutStatus.accepted),
         edge_online_rate=edge_rate,
         camera_online_rate=camera_rate,
@@ -210,16 +232,7 @@ def _overdue(
     return out
 
 
-def _ranking(sites: list[SiteRow]) -> list[RankRow]:
-    """The platform's ranking formula (stats.service.score) over this period's figures."""
-    scored = []
-    for s in sites:
-        rect = s.rectification_rate if s.rectification_rate is not None else 1.0
-        cam = s.online.camera_rate if s.online.camera_rate is not None else 0.0
-        scored.append((score(s.alerts, s.overdue, s.escalated, rect, cam), s))
-    scored.sort(key=lambda x: (-x[0], x[1].code))
-    out: list[RankRow] = []
-    for i, (value, s) in enumerate(scored, start=1):
-        rank = out[-1].rank if out and out[-1].score == value else i  # equal scores share a rank
-        out.append(RankRow(rank, s, value))
-    return out
+def _ranking(rows: dict[int, SiteRow], min_share: float) -> tuple[list[RankRow], list[rk.SiteFigures]]:
+    """The platform's ranking rule (stats.ranking) over this period's figures: the page's rule exactly."""
+    ranked, unwatched = rk.rank((r.figures for r in rows.values()), min_share)
+    return [RankRow(r.rank, rows[r.site.site_id], r.score) for r in ranked], unwatched

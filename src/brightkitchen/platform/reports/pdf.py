@@ -31,8 +31,9 @@ GREEN_LIST = colors.HexColor("#E3F1DA")  # 红榜: the highest scores
 ALIGN = {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}
 NOTE = (
     "说明：有效预警不含误报与测试预警；整改率 = 已办结 / 有效预警；及时率 = 期限内提交并已办结 / 已办结；"
-    "逾期指统计截至时已过整改期限仍未提交；在线率按平台记录的边缘服务器与摄像头故障时段计算；"
-    "得分公式与监管总览的红黑榜一致，前三名为红榜（绿底），后三名为黑榜（红底，与前三名同分者除外）。"
+    "逾期指统计截至时已过整改期限仍未提交；第六节在线率按平台记录的边缘服务器与摄像头故障时段计算；"
+    "红黑榜的在线率 = 在线监测小时 ÷ 统计时段小时（按边缘服务器心跳且至少一路摄像头在线累计）；"
+    "排名规则与得分公式与平台红黑榜页面一致，前三名为红榜（绿底），后三名为黑榜（红底，与前三名同分者除外）。"
 )
 
 
@@ -108,6 +109,7 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
     if data.period.kind is not PeriodKind.daily:
         story += [Spacer(1, 4 * mm), charts.trend_chart(data.trend, font)]
     story += [*st.section("三、红黑榜（按得分）"), _ranking(st, data)]
+    story += [*st.section("未在线监测"), *_unmonitored(st, data)]
     story += [*st.section("四、各单位整改情况"), _sites(st, data)]
     story += st.section(f"五、逾期未整改（共 {len(data.overdue)} 条）")
     if data.overdue:
@@ -150,6 +152,7 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
     doc = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=18 * mm,
         title=footer, author="BrightKitchen 明厨亮灶",
+        initialFontName=font,  # else Helvetica is listed on every page as a font not embedded, though unused
     )  # fmt: skip
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
@@ -188,13 +191,29 @@ def _kpis(st: _Styles, data: ReportData) -> Table:
     return table
 
 
+def _unmonitored(st: _Styles, data: ReportData) -> list[Flowable]:
+    share = f"{data.min_online_share * 100:g}%"
+    if not data.unmonitored:
+        return [para(f"无（各单位在线监测时长均达到统计时段的 {share}）。", st.note)]
+    rows = [
+        (s.name, f"{s.figures.online_hours:.1f}", f"{s.figures.expected_hours:.1f}", pct(s.figures.online_share),
+         s.alerts)
+        for s in data.unmonitored
+    ]  # fmt: skip
+    header = ["单位", "在线小时", "应在线小时", "在线率", "有效预警"]
+    return [
+        para(f"在线监测时长不足统计时段 {share} 的单位不参与排名：", st.note),
+        st.table(header, rows, [70, 24, 26, 26, 28], "LRRRR"),
+    ]
+
+
 def _ranking(st: _Styles, data: ReportData) -> Table:
     rows = [
         (r.rank, r.site.name, f"{r.score:.1f}", r.site.alerts, r.site.overdue, r.site.escalated,
-         pct(r.site.rectification_rate), pct(r.site.online.camera_rate))
+         pct(r.site.rectification_rate), pct(r.site.figures.online_share))
         for r in data.ranking
     ]  # fmt: skip
-    header = ["名次", "单位", "得分", "有效预警", "逾期", "上报", "整改率", "摄像头在线率"]
+    header = ["名次", "单位", "得分", "有效预警", "逾期", "上报", "整改率", "在线率"]
     table = st.table(header, rows, [12, 52, 16, 18, 14, 14, 22, 26], "CLRRRRRR")
     # Only a list long enough, and not all equal, has a top and a bottom worth marking.
     if len(rows) > 6 and len({r.score for r in data.ranking}) > 1:

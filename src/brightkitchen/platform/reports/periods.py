@@ -53,6 +53,13 @@ class Period:
         return f"{self.label} {NAMES_ZH[self.kind]}"
 
     @property
+    def slug_zh(self) -> str:
+        """The period for a file name, with the same dates as the page: 2026-11-23 or 2026-11-23至2026-11-29."""
+        if self.first == self.last:
+            return self.first.isoformat()
+        return f"{self.first.isoformat()}至{self.last.isoformat()}"
+
+    @property
     def slug(self) -> str:
         return f"{self.kind.value}-{self.first.isoformat()}"
 

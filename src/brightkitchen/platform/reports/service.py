@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.reports.data import gather
 from brightkitchen.platform.reports.pdf import to_pdf
-from brightkitchen.platform.reports.periods import PeriodKind, period_of
+from brightkitchen.platform.reports.periods import NAMES_ZH, PeriodKind, period_of
 from brightkitchen.platform.reports.xlsx import to_xlsx
 from brightkitchen.platform.settings import Settings
 
@@ -32,7 +32,8 @@ MEDIA_TYPES = {
 class ReportFile:
     content: bytes
     media_type: str
-    filename: str  # ASCII only, safe in a Content-Disposition header
+    filename: str  # ASCII only: the fallback name of the Content-Disposition header
+    filename_zh: str  # what people see: region, kind and period in Chinese
 
 
 def build_report(
@@ -46,7 +47,8 @@ def build_report(
 ) -> ReportFile:
     day = day or now.astimezone(ZoneInfo(settings.timezone)).date()
     period = period_of(kind, day, settings.timezone)
-    data = gather(session, region, period, now)
+    data = gather(session, region, period, now, settings.ranking_min_online_share)
     content = to_xlsx(data) if fmt is ReportFormat.xlsx else to_pdf(data, settings.report_font_path)
     safe_code = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in region.code)
-    return ReportFile(content, MEDIA_TYPES[fmt], f"report-{safe_code}-{period.slug}.{fmt.value}")
+    zh = f"{region.name}明厨亮灶{NAMES_ZH[kind]}-{period.slug_zh}.{fmt.value}"
+    return ReportFile(content, MEDIA_TYPES[fmt], f"report-{safe_code}-{period.slug}.{fmt.value}", zh)

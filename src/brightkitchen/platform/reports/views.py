@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from brightkitchen.platform.deps import NowDep, RegionStaffDep, SessionDep, SettingsDep
 from brightkitchen.platform.problems import Problem
+from brightkitchen.platform.reports.disposition import attachment
 from brightkitchen.platform.reports.periods import PeriodKind
 from brightkitchen.platform.reports.service import ReportFormat, build_report
 from brightkitchen.platform.tenancy import visible_region
@@ -45,5 +46,5 @@ async def get_report(
     region = visible_region(session, principal, region_id)
     # Building a monthly PDF takes a moment: keep it off the event loop.
     report = await run_in_threadpool(build_report, session, settings, region, period, day, fmt, now)
-    headers = {"Content-Disposition": f'attachment; filename="{report.filename}"', "Cache-Control": "no-store"}
+    headers = {"Content-Disposition": attachment(report.filename_zh, report.filename), "Cache-Control": "no-store"}
     return Response(report.content, media_type=report.media_type, headers=headers)

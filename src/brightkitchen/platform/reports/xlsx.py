@@ -34,6 +34,11 @@ def _text(cell: Cell) -> None:
         cell.quotePrefix = True
 
 
+def rate(value: float | None) -> float | str:
+    """A rate, or "—" where there was nothing to count: what the page and the PDF show too."""
+    return "—" if value is None else value
+
+
 def _width(value: Any) -> int:
     # Chinese characters take two columns of an Excel cell; dates about sixteen.
     if isinstance(value, datetime):
@@ -81,7 +86,7 @@ def to_xlsx(data: ReportData) -> bytes:
         ("预警数（有效）", t.alerts, None),
         ("误报数", t.false_positive, None),
         ("已办结", t.closed, None),
-        ("整改率", t.rectification_rate, PCT),
+        ("整改率", rate(t.rectification_rate), PCT),
         ("按时整改", t.on_time, None),
         ("及时率", t.on_time_rate, PCT),
         ("平均整改时长（小时）", hours, None),
@@ -124,7 +129,7 @@ def to_xlsx(data: ReportData) -> bytes:
                 s.alerts,
                 s.false_positive,
                 s.closed,
-                s.rectification_rate,
+                rate(s.rectification_rate),
                 s.on_time,
                 s.on_time_rate,
                 s.overdue,
@@ -171,7 +176,7 @@ def to_xlsx(data: ReportData) -> bytes:
     )
     _table(
         wb.create_sheet("排名"),
-        ["名次", "单位编码", "单位名称", "得分", "预警数", "逾期", "上报", "整改率", "摄像头在线率"],
+        ["名次", "单位编码", "单位名称", "得分", "预警数", "逾期", "上报", "整改率", "在线小时", "在线率"],
         [
             (
                 r.rank,
@@ -181,12 +186,22 @@ def to_xlsx(data: ReportData) -> bytes:
                 r.site.alerts,
                 r.site.overdue,
                 r.site.escalated,
-                r.site.rectification_rate,
-                r.site.online.camera_rate,
+                rate(r.site.rectification_rate),
+                r.site.figures.online_hours,
+                r.site.figures.online_share,
             )
             for r in data.ranking
         ],
-        {8: PCT, 9: PCT},
+        {8: PCT, 10: PCT},
+    )
+    _table(
+        wb.create_sheet("未在线监测"),
+        ["单位编码", "单位名称", "在线小时", "应在线小时", "在线率", "预警数"],
+        [
+            (s.code, s.name, s.figures.online_hours, s.figures.expected_hours, s.figures.online_share, s.alerts)
+            for s in data.unmonitored
+        ],
+        {5: PCT},
     )
     _table(wb.create_sheet("趋势"), ["日期", "预警数"], [(d, n) for d, n in data.trend], {1: "yyyy-mm-dd"})
     out = io.BytesIO()

@@ -60,6 +60,7 @@ def checklist_public(settings: Settings, site: Site, checklist: Checklist, now: 
                 title_en=ITEMS[i.code][2],
                 state=i.state,
                 evidence=i.evidence,
+                evidence_en=i.evidence_en,
                 at=i.at,
             )
             for i in checklist.items

@@ -12,6 +12,7 @@ class ItemPublic(BaseModel):
     title_en: str
     state: str  # ok / failing / pending
     evidence: str
+    evidence_en: str
     at: datetime | None
 
 

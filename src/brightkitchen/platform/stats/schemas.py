@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TrendPoint(BaseModel):
@@ -45,11 +45,42 @@ class RankingItem(BaseModel):
     alerts: int
     overdue: int
     escalated: int
-    rectification_rate: float
-    camera_online_rate: float
+    rectification_rate: float | None = Field(description="closed / valid alerts; null when there were none")
+    online_hours: float
+    online_share: float = Field(description="online hours / the period's hours (the site's part of it)")
+
+
+class UnmonitoredItem(BaseModel):
+    """A site watched for too few of the period's hours to be ranked (未在线监测)."""
+
+    site_id: int
+    site_name: str
+    online_hours: float
+    expected_hours: float
+    online_share: float
+    alerts: int
 
 
 class RankingPublic(BaseModel):
     days: int
-    formula: str
+    since: datetime
+    until: datetime
+    min_online_share: float
+    formula: str = Field(description="the rule, in Chinese, as the page shows it")
     items: list[RankingItem]
+    unmonitored: list[UnmonitoredItem]
+
+
+class SiteStatsItem(BaseModel):
+    site_id: int
+    code: str
+    name: str
+    kind: str
+    region_name: str
+    alerts: int
+    overdue: int
+    rectification_rate: float | None
+    online_hours: float
+    online_share: float
+    monitored: bool = Field(description="watched for enough of the window to be ranked")
+    online_now: bool = Field(description="an edge device of the site is heard from now")

@@ -14,20 +14,19 @@ from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.stats import queries as q
+from brightkitchen.platform.stats import ranking as rk
+from brightkitchen.platform.stats.figures import window_figures
 from brightkitchen.platform.stats.schemas import (
     AttentionItem,
     OverviewPublic,
     RankingItem,
     RankingPublic,
     TrendPoint,
+    UnmonitoredItem,
 )
 from brightkitchen.protocol.codes import ViolationCode
 
 TREND_DAYS = 30
-FORMULA = (
-    "score = 100 - min(40, 2*alerts) - min(30, 5*overdue) - min(30, 10*escalated) "
-    "- 20*(1 - rectification_rate) - 10*(1 - camera_online_rate), floored at 0"
-)
 
 
 def _per_site_devices(settings: Settings, ids: Select[Any], now: datetime) -> Select[Any]:
@@ -114,34 +113,35 @@ def _attention(
     return items[:20]
 
 
-def score(alerts: int, overdue: int, escalated: int, rectification_rate: float, camera_online_rate: float) -> float:
-    value = (
-        100 - min(40, 2 * alerts) - min(30, 5 * overdue) - min(30, 10 * escalated)
-        - 20 * (1 - rectification_rate) - 10 * (1 - camera_online_rate)
-    )  # fmt: skip
-    return round(max(0.0, value), 1)
-
-
 def ranking(session: Session, settings: Settings, ids: Select[Any], now: datetime, days: int) -> RankingPublic:
     since = now - timedelta(days=days)
-    sites = session.execute(select(Site.id, Site.name).where(Site.id.in_(ids))).all()
-    counts = {r.site_id: r for r in session.execute(q.alert_counts(ids, since, now))}
-    cameras = {r.site_id: r for r in session.execute(_per_site_cameras(settings, ids, now))}
-    rows = []
-    for site_id, name in sites:
-        c, cam = counts.get(site_id), cameras.get(site_id)
-        answered = (c.total - c.false_positive) if c else 0
-        rect = q.ratio(c.closed, answered) if c and answered else 1.0
-        online = q.ratio(cam.on, cam.n) if cam and cam.n else 0.0
-        alerts, overdue, escalated = (c.alerts, c.overdue, c.escalated) if c else (0, 0, 0)
-        rows.append((score(alerts, overdue, escalated, rect, online), name, site_id, alerts, overdue, escalated, rect,
-                     online))  # fmt: skip
-    rows.sort(key=lambda r: (-r[0], r[1], r[2]))
-    items, rank, previous = [], 0, None
-    for i, (value, name, site_id, alerts, overdue, escalated, rect, online) in enumerate(rows, start=1):
-        rank = rank if value == previous else i  # equal scores share a rank (1, 2, 2, 4)
-        previous = value
-        items.append(RankingItem(rank=rank, site_id=site_id, site_name=name, score=value, alerts=alerts,
-                                 overdue=overdue, escalated=escalated, rectification_rate=rect,
-                                 camera_online_rate=online))  # fmt: skip
-    return RankingPublic(days=days, formula=FORMULA, items=items)
+    share = settings.ranking_min_online_share
+    ranked, unwatched = rk.rank((f for _, f in window_figures(session, ids, since, now)), share)
+    items = [
+        RankingItem(
+            rank=r.rank,
+            site_id=r.site.site_id,
+            site_name=r.site.name,
+            score=r.score,
+            alerts=r.site.alerts,
+            overdue=r.site.overdue,
+            escalated=r.site.escalated,
+            rectification_rate=r.site.rectification_rate,
+            online_hours=r.site.online_hours,
+            online_share=r.site.online_share,
+        )
+        for r in ranked
+    ]
+    apart = [
+        UnmonitoredItem(
+            site_id=s.site_id,
+            site_name=s.name,
+            online_hours=s.online_hours,
+            expected_hours=s.expected_hours,
+            online_share=s.online_share,
+            alerts=s.alerts,
+        )
+        for s in unwatched
+    ]
+    return RankingPublic(days=days, since=since, until=now, min_online_share=share, formula=rk.formula_zh(share),
+                         items=items, unmonitored=apart)  # fmt: skip

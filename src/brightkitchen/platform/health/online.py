@@ -1,0 +1,77 @@
+"""Online hours: how long each site was really watched (an edge device heard from, a camera working).
+
+Each heartbeat that reports at least one working camera credits the time since the device's previous
+heartbeat, but never more than the offline cutoff (``heartbeat_interval_s * offline_after_missed``): a
+device silent longer than that was offline in between. The credit goes to hourly buckets per device,
+one upsert per heartbeat; a site's seconds in an hour are the most of any of its devices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.health.models import OnlineHour
+from brightkitchen.platform.settings import Settings
+
+HOUR = timedelta(hours=1)
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def split_hours(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """[start, end) as (hour, whole seconds in that hour), in order; empty when end <= start."""
+    out: list[tuple[datetime, int]] = []
+    cursor = start
+    while cursor < end:
+        bucket = hour_of(cursor)
+        stop = min(end, bucket + HOUR)
+        seconds = round((stop - cursor).total_seconds())
+        if seconds > 0:
+            out.append((bucket, seconds))
+        cursor = stop
+    return out
+
+
+def credit(
+    session: Session, settings: Settings, *, device_id: int, site_id: int, previous: datetime | None, now: datetime
+) -> int:
+    """Adds the watched time since ``previous`` (the device's last heartbeat) to its hourly buckets; returns
+    the seconds credited. The first heartbeat credits nothing: nothing is known about the time before it."""
+    if previous is None or now <= previous:
+        return 0
+    cap = timedelta(seconds=settings.heartbeat_interval_s * settings.offline_after_missed)
+    spans = split_hours(max(previous, now - cap), now)
+    if not spans:
+        return 0
+    rows = [{"device_id": device_id, "hour": hour, "site_id": site_id, "seconds": s} for hour, s in spans]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = (pg_insert if postgres else sqlite_insert)(OnlineHour).values(rows)
+    least = func.least if postgres else func.min  # an hour holds at most 3600 s, whatever clocks do
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["device_id", "hour"],
+            set_={"seconds": least(OnlineHour.seconds + stmt.excluded.seconds, 3600)},
+        )
+    )
+    return sum(s for _, s in spans)
+
+
+def online_seconds(session: Session, site_ids: Iterable[int], lo: datetime, hi: datetime) -> dict[int, int]:
+    """Per site, the seconds watched in the hours from ``lo``'s hour up to ``hi`` (sites never watched: 0)."""
+    ids = list(site_ids)
+    per_hour = (
+        select(OnlineHour.site_id, OnlineHour.hour, func.max(OnlineHour.seconds).label("seconds"))
+        .where(OnlineHour.site_id.in_(ids), OnlineHour.hour >= hour_of(lo), OnlineHour.hour < hi)
+        .group_by(OnlineHour.site_id, OnlineHour.hour)
+        .subquery()
+    )
+    totals = session.execute(select(per_hour.c.site_id, func.sum(per_hour.c.seconds)).group_by(per_hour.c.site_id))
+    found = {site_id: int(total or 0) for site_id, total in totals}
+    return {site_id: found.get(site_id, 0) for site_id in ids}
