@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from brightkitchen.platform.context import PlatformContext
+from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.sites.models import Site
 from tests import factories as f
 from tests.e2e import evidence
 from tests.e2e.conftest import fill, heartbeat, login, push_new_alerts, shot, upload_violation
+from tests.support.online_hours import watched
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
@@ -29,8 +35,19 @@ def state_of(page: Any) -> Any:
 
 
 def test_violation_to_closed_loop(
-    server: str, ctx: PlatformContext, world: f.World, open_page: Callable[..., Any], tmp_path: Path
+    server: str,
+    ctx: PlatformContext,
+    session: Session,
+    world: f.World,
+    open_page: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
+    # A1 has been watched (its edge's heartbeats with a working camera) since it was set up ten days ago: the
+    # ranking counts it; A2 and B1 have no watched time and are listed apart.
+    now = utcnow()
+    session.execute(update(Site).values(created_at=now - timedelta(days=10)))
+    watched(session, world.devices["A1"], now - timedelta(days=10), 10 * 24 + 1)
+    session.commit()
     regulator, school = open_page(), open_page()
 
     # The regulator's district before anything happened.
@@ -51,7 +68,7 @@ def test_violation_to_closed_loop(
     expect(school).to_have_url(re.compile(r"/today$"))
     expect(school.get_by_test_id(f"alert-link-{alert_id}")).to_be_visible()
     expect(school.get_by_test_id("alert-table")).to_contain_text("未戴口罩")
-    expect(school.get_by_test_id("alert-table")).to_contain_text("已推送")
+    expect(school.get_by_test_id("alert-table")).to_contain_text("待整改")  # a school's word, not "已推送"
     shot(school, "school-today")
 
     school.get_by_test_id("nav-cameras").click()
@@ -83,7 +100,7 @@ def test_violation_to_closed_loop(
     fill(school, "rectify-note", "已要求当班人员佩戴口罩，并进行了培训")
     shot(school, "rectify-dialog")
     school.get_by_test_id("rectify-submit").click()
-    expect(state_of(school)).to_have_text("待复核")
+    expect(state_of(school)).to_have_text("待审核")
     expect(school.get_by_test_id("rectification")).to_have_count(1)
 
     # The regulator rejects once: a reason is required.
@@ -104,7 +121,7 @@ def test_violation_to_closed_loop(
     school.get_by_test_id("rectify-photo").set_input_files(str(evidence.photo_file(tmp_path)))
     fill(school, "rectify-note", "已重新拍摄操作台，人员均已佩戴口罩")
     school.get_by_test_id("rectify-submit").click()
-    expect(state_of(school)).to_have_text("待复核")
+    expect(state_of(school)).to_have_text("待审核")
     expect(school.get_by_test_id("rectification")).to_have_count(2)
     shot(school, "alert-detail-resubmitted")
 
@@ -131,6 +148,7 @@ def test_violation_to_closed_loop(
 
     regulator.get_by_test_id("nav-ranking").click()
     expect(regulator.get_by_test_id("ranking-red")).to_contain_text("学校 A1")
+    expect(regulator.get_by_test_id("ranking-unmonitored")).to_contain_text("学校 A2")
     shot(regulator, "regulator-ranking")
     regulator.get_by_test_id("nav-sites").click()
     expect(regulator.get_by_test_id("site-table")).to_contain_text("学校 A2")
