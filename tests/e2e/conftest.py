@@ -101,7 +101,12 @@ def open_page(browser: Any, server: str) -> Iterator[Callable[..., Any]]:
 def shot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.wait_for_load_state("networkidle")
+    try:
+        # A signed-in page keeps its live-feed stream open, so the network never goes idle there: wait a little.
+        page.wait_for_load_state("networkidle", timeout=3_000)
+    except Exception as exc:
+        if type(exc).__name__ != "TimeoutError":
+            raise
     page.wait_for_timeout(700)  # let charts and dialogs finish their animations
     # A full-page capture of a page taller than the window resizes it for a moment, and the menu, which
     # measures itself on resize, can be caught folded into "…". Grow the window first and let it settle.

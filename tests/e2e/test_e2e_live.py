@@ -125,7 +125,7 @@ def test_the_regulator_approves_and_the_schools_list_shows_it_closed(
     login(school, "sa_a1")
     school.goto("/alerts")
     row = school.locator("tr", has=school.get_by_test_id(f"alert-link-{alert_id}"))
-    expect(row.get_by_test_id("state")).to_have_text("待复核")
+    expect(row.get_by_test_id("state")).to_have_text("待审核")  # the school's word for submitted
     wait_live(school)
     mark_page(school)
 

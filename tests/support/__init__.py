@@ -128,7 +128,11 @@ def free_port() -> int:
 def running_server(app: FastAPI) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # An answer still streaming at shutdown (a live feed, a long poll) is cut after 2 s instead of held open.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -163,6 +163,12 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./views/admin/ChannelsView.vue'),
         meta: { roles: REGION_ROLES },
       },
+      {
+        path: 'admin/policies',
+        name: 'adminPolicies',
+        component: () => import('./views/admin/PoliciesView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
       { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
     ],
   },

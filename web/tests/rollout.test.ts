@@ -12,6 +12,7 @@ const item = (code: string, state: string, evidence: string): ChecklistItem => (
   title_en: 'Test alert received end to end',
   state,
   evidence,
+  evidence_en: evidence,
   at: null,
 })
 

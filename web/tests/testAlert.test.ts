@@ -13,6 +13,7 @@ const item = (state: string, evidence: string): ChecklistItem => ({
   title_en: 'Test alert received end to end',
   state,
   evidence,
+  evidence_en: evidence,
   at: null,
 })
 const request = (expiresInMs: number): TestRequest =>

@@ -53,7 +53,7 @@ def checklist(site_code: str = typer.Argument(...)) -> None:
             typer.echo(f"  [{item.state:7}] {ITEMS[item.code][1]}: {item.evidence}")
 
 
-@app.command("bulletin", help="Make the bulletins of the previous day once the configured time has passed (safe to repeat).")
+@app.command("bulletin", help="Make the previous day's bulletins once the set time has passed (safe to repeat).")
 def bulletin(
     at: datetime | None = typer.Option(None, "--at", help="pretend it is this time (ISO, with zone)"),
 ) -> None:

@@ -15,9 +15,12 @@ from brightkitchen.platform.auth.body_guard import BodyGuard
 from brightkitchen.platform.auth.principals import authenticate_token
 from brightkitchen.platform.auth.views import router as auth_router
 from brightkitchen.platform.bulletin.views import router as bulletin_router
+from brightkitchen.platform.compression import add_compression
+from brightkitchen.platform.concerns.views import router as concerns_router
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.device_api import router as device_router
 from brightkitchen.platform.devices.views import router as devices_router
+from brightkitchen.platform.feed.views import router as feed_router
 from brightkitchen.platform.help.views import router as help_router
 from brightkitchen.platform.input_guard import InputGuard
 from brightkitchen.platform.jobs.runner import JobLoop
@@ -49,8 +52,10 @@ def api_router() -> APIRouter:
         devices_router,
         users_router,
         public_router,
+        concerns_router,
         device_router,
         alerts_router,
+        feed_router,
         policies_router,
         evidence_router,
         notify_router,
@@ -110,6 +115,7 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
         )
     install_problem_handlers(app)
     app.add_middleware(InputGuard)  # NUL, bad UTF-8 and out-of-range ids never reach an endpoint
+    add_compression(app, ctx.settings)  # outermost: every answer that shrinks, problem documents included
     app.include_router(api_router())
     mount_web(app)  # last: the browser app's fallback must not shadow any API route
     return app

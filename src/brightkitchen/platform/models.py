@@ -1,11 +1,20 @@
 """Imports every domain's models so that metadata (and Alembic) sees all tables."""
 
-from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertEvidence, DeadlinePolicy, Rectification
+from brightkitchen.platform.alerts.models import (
+    Alert,
+    AlertAudit,
+    AlertEvidence,
+    DeadlinePolicy,
+    Rectification,
+    RectificationPhoto,
+)
 from brightkitchen.platform.auth.models import RateCounter
 from brightkitchen.platform.bulletin.models import Bulletin
+from brightkitchen.platform.concerns.models import Concern, ConcernStep
 from brightkitchen.platform.devices.models import Device
+from brightkitchen.platform.feed.models import FeedReadMark
+from brightkitchen.platform.health.models import OnlineHour
 from brightkitchen.platform.notify.models import Notification, NotifyChannel
-from brightkitchen.platform.public.models import Concern
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.rollout.models import (
     Acceptance,
@@ -38,16 +47,20 @@ __all__ = [
     "Camera",
     "CameraRecording",
     "Concern",
+    "ConcernStep",
     "DeadlinePolicy",
     "Device",
+    "FeedReadMark",
     "KitchenArea",
     "LiveSegment",
     "Notification",
     "NotifyChannel",
+    "OnlineHour",
     "Playback",
     "PlaybackSegment",
     "RateCounter",
     "Rectification",
+    "RectificationPhoto",
     "Region",
     "RolloutStatusChange",
     "Site",

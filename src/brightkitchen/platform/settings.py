@@ -41,12 +41,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="Largest accepted upload body")
     timezone: str = Field(default="Asia/Shanghai", description="Local time zone of the district")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API")
+    compression: bool = Field(
+        default=True,
+        description="gzip API answers over 1 KB and send the web app's precompressed files; "
+        "turn off when a proxy in front (nginx) compresses",
+    )
 
     # Evidence storage (alerts, rectification photos).
     evidence_backend: Literal["local", "s3"] = Field(
         default="local", description="Where evidence files go: a local folder (data_dir/evidence) or an S3 bucket"
     )
     evidence_url_ttl_s: int = Field(default=600, gt=0, description="Lifetime of a signed evidence link")
+    list_thumbnails: bool = Field(
+        default=True,
+        description="Lists show small JPEG thumbnails made once on the platform; off: lists load the full pictures",
+    )
     s3_bucket: str = Field(default="", description="S3 bucket for evidence (evidence_backend=s3)")
     s3_prefix: str = Field(default="evidence/", description="Key prefix inside the bucket")
     s3_endpoint_url: str | None = Field(default=None, description="S3-compatible endpoint (MinIO, OSS); None = AWS")
@@ -63,6 +72,15 @@ class Settings(BaseSettings):
     # Alert deadlines (defaults when no deadline_policies row matches).
     rectify_hours_default: float = Field(default=24.0, gt=0, description="Hours a school has to rectify")
     escalate_hours_default: float = Field(default=48.0, gt=0, description="Hours before escalation to the regulator")
+
+    # Episodes: detections of one camera and code make one alert (defaults when no episode_policies row matches).
+    episode_gap_s: float = Field(
+        default=600.0, gt=0, le=7 * 86400, description="A sighting this long after the last one starts a new alert"
+    )
+    episode_min_duration_s: float = Field(
+        default=0.0, ge=0, le=86400, description="An episode shorter than this raises no alert (still recorded)"
+    )
+    episode_max_clips: int = Field(default=10, ge=1, le=100, description="Clips kept per alert: the episode's first")
 
     # Time-based work (push, escalation, offline detection, notification delivery).
     jobs_enabled: bool = Field(default=True, description="Run the background jobs loop in this process")
@@ -116,6 +134,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["city", "district"], description="Region kinds that get a daily bulletin each"
     )
     bulletin_stuck_limit: int = Field(default=10, gt=0, description="Sites listed as stuck longest in a bulletin")
+    bulletin_worst_limit: int = Field(default=5, gt=0, description="Lowest-scoring sites listed in a bulletin")
+    ranking_min_online_share: float = Field(
+        default=0.8, gt=0, le=1, description="Share of a period's hours a site must be watched to be ranked"
+    )
     report_font_path: Path | None = Field(
         default=None,
         description="TrueType CJK font (.ttf/.ttc with glyf outlines) embedded in PDF reports; "

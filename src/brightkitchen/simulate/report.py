@@ -1,4 +1,5 @@
-"""The end-of-run summary, proved against the platform: every distinct event made exactly one alert."""
+"""The end-of-run summary, proved against the platform: every distinct event is exactly one recorded detection
+(detections of one camera's episode share an alert, so alerts are no longer one per event)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ from brightkitchen.simulate.fleet import Tally
 @dataclass(frozen=True)
 class Verification:
     distinct_events: int  # distinct event ids the platform acknowledged
-    alerts_in_platform: int
+    detections_in_platform: int
 
     @property
     def ok(self) -> bool:
-        return self.distinct_events == self.alerts_in_platform
+        return self.distinct_events == self.detections_in_platform
 
 
 def verify_in_database(database_url: str, accepted_ids: set[str]) -> Verification:
-    """Counts, straight from the platform's database, the alerts made from the accepted event ids."""
+    """Counts, straight from the platform's database, the detections recorded for the accepted event ids."""
     engine = create_engine(database_url)
     ids = sorted(accepted_ids)
     found = 0
@@ -30,7 +31,7 @@ def verify_in_database(database_url: str, accepted_ids: set[str]) -> Verificatio
                 chunk = ids[start : start + 500]
                 found += int(
                     conn.execute(
-                        text("SELECT count(*) FROM alerts WHERE event_id IN :ids").bindparams(
+                        text("SELECT count(*) FROM alert_detections WHERE event_id IN :ids").bindparams(
                             bindparam("ids", expanding=True)
                         ),
                         {"ids": chunk},
@@ -38,7 +39,7 @@ def verify_in_database(database_url: str, accepted_ids: set[str]) -> Verificatio
                 )
     finally:
         engine.dispose()
-    return Verification(distinct_events=len(ids), alerts_in_platform=found)
+    return Verification(distinct_events=len(ids), detections_in_platform=found)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,7 +67,7 @@ def summary_lines(tally: Tally, elapsed_s: float, check: Verification | None) ->
     if check is not None:
         verdict = "OK: none lost, none doubled" if check.ok else "MISMATCH"
         lines.append(
-            f"platform check      {check.alerts_in_platform} alerts for {check.distinct_events} distinct events: "
-            f"{verdict}"
+            f"platform check      {check.detections_in_platform} detections for "
+            f"{check.distinct_events} distinct events: {verdict}"
         )
     return lines

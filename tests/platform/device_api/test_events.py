@@ -49,10 +49,10 @@ def test_event_with_evidence_makes_one_alert(client: TestClient, session: Sessio
     first = post(client, w, body)
     assert first.status_code == 201, first.text
     alert_id = first.json()["alert_id"]
-    assert first.json() == {"alert_id": alert_id, "duplicate": False}
+    assert first.json() == {"alert_id": alert_id, "duplicate": False, "outcome": "opened", "detection_count": 1}
     again = post(client, w, body)
     assert again.status_code == 200
-    assert again.json() == {"alert_id": alert_id, "duplicate": True}
+    assert again.json() == {"alert_id": alert_id, "duplicate": True, "outcome": "opened", "detection_count": 1}
     assert counts(session) == (1, 2)
     files = s.stored_files(settings.evidence_dir)
     assert len(files) == 2

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/bulk-rectify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The school rectifies several alerts of one code with one note and one photo set; a result per id */
+        post: operations["bulk_rectify_api_v1_alerts_bulk_rectify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts/bulk-review": {
         parameters: {
             query?: never;
@@ -81,7 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The school submits its rectification (photo + note) */
+        /** The school submits its rectification (1 to 6 photos + note) */
         post: operations["rectify_api_v1_alerts__alert_id__rectify_post"];
         delete?: never;
         options?: never;
@@ -174,6 +191,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change one's own password (the current one is asked); other sessions are signed out */
+        post: operations["change_password_api_v1_auth_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bulletins": {
         parameters: {
             query?: never;
@@ -184,7 +218,8 @@ export interface paths {
         /** Daily bulletins, newest first */
         get: operations["list_bulletins_api_v1_bulletins_get"];
         put?: never;
-        post?: never;
+        /** 立即生成: today's bulletin so far for a region (replaces today's earlier one; not sent) */
+        post: operations["generate_api_v1_bulletins_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,6 +235,23 @@ export interface paths {
         };
         /** One bulletin: figures and Markdown */
         get: operations["get_bulletin_api_v1_bulletins__bulletin_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bulletins/{bulletin_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bulletin as PDF or xlsx, with a Chinese file name */
+        get: operations["export_bulletin_api_v1_bulletins__bulletin_id__export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -302,10 +354,98 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Concerns about visible sites */
+        /**
+         * Concerns about visible sites
+         * @description Newest first unless sorted by created_at, updated_at or state. A school sees the contact masked.
+         */
         get: operations["list_concerns_api_v1_concerns_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A concern with its handling steps */
+        get: operations["get_concern_api_v1_concerns__concern_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a replied concern (已答复 → 已办结; regulator or admin) */
+        post: operations["close_concern_api_v1_concerns__concern_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}/handle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start handling a received concern (已受理 → 处理中) */
+        post: operations["handle_concern_api_v1_concerns__concern_id__handle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a replied or closed concern back for handling (→ 处理中; regulator or admin) */
+        post: operations["reopen_concern_api_v1_concerns__concern_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reply to the complainant (→ 已答复); a later reply replaces the shown one */
+        post: operations["reply_concern_api_v1_concerns__concern_id__reply_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -553,6 +693,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/episode-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Episode policies in the caller's regions */
+        get: operations["list_episode_policies_api_v1_episode_policies_get"];
+        /** Create or replace the episode policy for a region and code */
+        put: operations["put_episode_policy_api_v1_episode_policies_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/episode-policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Episode Policy */
+        delete: operations["delete_episode_policy_api_v1_episode_policies__policy_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evidence/{key}": {
         parameters: {
             query?: never;
@@ -562,6 +737,57 @@ export interface paths {
         };
         /** An evidence file, through a signed link */
         get: operations["get_evidence_api_v1_evidence__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark alerts read up to an id (omitted: all in scope now) */
+        post: operations["mark_read_api_v1_feed_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert changes in the caller's scope as server-sent events (resumable by Last-Event-ID) */
+        get: operations["stream_api_v1_feed_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feed/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bell: open alerts not yet read, and the newest few */
+        get: operations["get_unread_api_v1_feed_unread_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -682,7 +908,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Channels */
+        /** Channels the caller may manage */
         get: operations["list_channels_api_v1_notify_channels_get"];
         put?: never;
         /** Create Channel */
@@ -711,6 +937,40 @@ export interface paths {
         patch: operations["update_channel_api_v1_notify_channels__channel_id__patch"];
         trace?: never;
     };
+    "/api/v1/notify-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message to the channel now; the answer says whether it arrived, or why not */
+        post: operations["test_channel_api_v1_notify_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/concerns/{receipt_code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A concern's progress and reply by its receipt code (no sign-in; limited per client address) */
+        get: operations["lookup_concern_api_v1_public_concerns__receipt_code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/sites/{code}": {
         parameters: {
             query?: never;
@@ -737,7 +997,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a concern about a site (no sign-in; limited per client address) */
+        /** Report a concern about a site (no sign-in; limited per client address); answers the receipt code */
         post: operations["report_concern_api_v1_public_sites__code__concerns_post"];
         delete?: never;
         options?: never;
@@ -1082,8 +1342,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Sites by score, best first (formula in the body) */
+        /** Watched sites by score, best first; sites watched too little listed apart (rule in the body) */
         get: operations["ranking_api_v1_stats_ranking_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's sites with their figures
+         * @description Sort by ``name``, ``alerts``, ``rate`` (rectification; "—" lowest) or ``online`` (share of hours);
+         *     a leading ``-`` sorts downwards.
+         */
+        get: operations["sites_api_v1_stats_sites_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1102,7 +1383,7 @@ export interface paths {
         /** Accounts the caller may manage */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
-        /** Create User */
+        /** Create an account; without a password the answer carries a one-time one (shown this once) */
         post: operations["create_user_api_v1_users_post"];
         delete?: never;
         options?: never;
@@ -1127,6 +1408,23 @@ export interface paths {
         head?: never;
         /** Update User */
         patch: operations["update_user_api_v1_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new one-time password (shown this once); the account's sessions end and it must be changed */
+        post: operations["reset_password_api_v1_users__user_id__reset_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/video/access-log": {
@@ -1289,6 +1587,52 @@ export interface components {
             /** Username */
             username: string | null;
         };
+        /** AlertCounts */
+        AlertCounts: {
+            /** By Code */
+            by_code?: {
+                [key: string]: number;
+            };
+            /**
+             * Escalated
+             * @default 0
+             */
+            escalated: number;
+            /**
+             * False Positive
+             * @default 0
+             */
+            false_positive: number;
+            /**
+             * New
+             * @default 0
+             */
+            new: number;
+            /**
+             * Overdue
+             * @default 0
+             */
+            overdue: number;
+            /**
+             * Rectified
+             * @default 0
+             */
+            rectified: number;
+            /** Region Id */
+            region_id: number;
+            /** Region Name */
+            region_name: string;
+            /**
+             * Sites
+             * @default 0
+             */
+            sites: number;
+            /**
+             * Sites Offline
+             * @default 0
+             */
+            sites_offline: number;
+        };
         /** AlertDetailPublic */
         AlertDetailPublic: {
             /**
@@ -1323,6 +1667,12 @@ export interface components {
             /** Detail */
             detail: string;
             /**
+             * Detection Count
+             * @description detections in the alert's episode (发现次数)
+             * @default 1
+             */
+            detection_count: number;
+            /**
              * Ended At
              * Format: date-time
              */
@@ -1345,6 +1695,12 @@ export interface components {
             history: components["schemas"]["AuditPublic"][];
             /** Id */
             id: number;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description when the episode's latest detection ended (最近发现)
+             */
+            last_seen_at: string;
             /** Model Name */
             model_name: string;
             /** Model Version */
@@ -1379,8 +1735,23 @@ export interface components {
             submitted_at: string | null;
             /** Test */
             test: boolean;
+            /**
+             * Thumbnail Url
+             * @description short-lived signed link to a small JPEG of the snapshot, for lists; None without one
+             */
+            thumbnail_url?: string | null;
             /** Track Id */
             track_id: number | null;
+        };
+        /** AlertFigures */
+        AlertFigures: {
+            /** Offline */
+            offline: components["schemas"]["OfflineSite"][];
+            /** Rows */
+            rows: components["schemas"]["AlertCounts"][];
+            totals: components["schemas"]["AlertCounts"];
+            /** Worst */
+            worst: components["schemas"]["WorstSite"][];
         };
         /**
          * AlertPublic
@@ -1405,12 +1776,24 @@ export interface components {
              * Format: date-time
              */
             deadline_at: string;
+            /**
+             * Detection Count
+             * @description detections in the alert's episode (发现次数)
+             * @default 1
+             */
+            detection_count: number;
             /** Escalated */
             escalated: boolean;
             /** Escalated At */
             escalated_at: string | null;
             /** Id */
             id: number;
+            /**
+             * Last Seen At
+             * Format: date-time
+             * @description when the episode's latest detection ended (最近发现)
+             */
+            last_seen_at: string;
             /** Overdue */
             overdue: boolean;
             /** Score */
@@ -1435,12 +1818,12 @@ export interface components {
             state: string;
             /** Test */
             test: boolean;
+            /**
+             * Thumbnail Url
+             * @description short-lived signed link to a small JPEG of the snapshot, for lists; None without one
+             */
+            thumbnail_url?: string | null;
         };
-        /**
-         * AlertState
-         * @enum {string}
-         */
-        AlertState: "new" | "pushed" | "rectifying" | "submitted" | "closed" | "false_positive";
         /** AlertTestRequestPublic */
         AlertTestRequestPublic: {
             /** Delivered At */
@@ -1528,6 +1911,18 @@ export interface components {
             /** File */
             file: string;
         };
+        /**
+         * BulkRectifyPublic
+         * @description The answer to one batch rectification: one result per id, as for bulk review.
+         */
+        BulkRectifyPublic: {
+            /** Failed */
+            failed: number;
+            /** Items */
+            items: components["schemas"]["BulkReviewItem"][];
+            /** Succeeded */
+            succeeded: number;
+        };
         /** BulkReviewCreate */
         BulkReviewCreate: {
             /**
@@ -1545,6 +1940,11 @@ export interface components {
         };
         /** BulkReviewItem */
         BulkReviewItem: {
+            /**
+             * Code
+             * @description the problem code of a failed id (not_found, wrong_state, ...)
+             */
+            code?: string | null;
             /** Detail */
             detail?: string | null;
             /** Id */
@@ -1567,6 +1967,7 @@ export interface components {
         };
         /** BulletinFigures */
         BulletinFigures: {
+            alerts?: components["schemas"]["AlertFigures"] | null;
             /**
              * As Of
              * Format: date-time
@@ -1577,22 +1978,42 @@ export interface components {
              * Format: date
              */
             date: string;
+            /**
+             * Kind
+             * @default scheduled
+             */
+            kind: string;
             /** Newly Accepted */
             newly_accepted: components["schemas"]["SiteRef"][];
             /** Newly Regressed */
             newly_regressed: components["schemas"]["SiteRef"][];
+            /** Period End */
+            period_end?: string | null;
+            /** Period Start */
+            period_start?: string | null;
             /** Recovered */
             recovered: components["schemas"]["SiteRef"][];
             /** Region Id */
             region_id: number;
             /** Region Name */
             region_name: string;
+            /**
+             * Rollout Under Way
+             * @description not every site accepted yet: progress is shown
+             * @default true
+             */
+            rollout_under_way: boolean;
             /** Rows */
             rows: components["schemas"]["Counts"][];
             /** Stuck */
             stuck: components["schemas"]["StuckSite"][];
             totals: components["schemas"]["Counts"];
         };
+        /**
+         * BulletinKind
+         * @enum {string}
+         */
+        BulletinKind: "scheduled" | "on_demand";
         /** BulletinPublic */
         BulletinPublic: {
             /**
@@ -1608,10 +2029,30 @@ export interface components {
             generated_at: string;
             /** Id */
             id: number;
+            /** @description scheduled: the whole local day; on_demand: that day up to period_end */
+            kind: components["schemas"]["BulletinKind"];
             /** Markdown */
             markdown: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
             /** Region Id */
             region_id: number;
+        };
+        /** BulletinRequest */
+        BulletinRequest: {
+            /**
+             * Region Id
+             * @description default: the caller's own region
+             */
+            region_id?: number | null;
         };
         /** BulletinSummary */
         BulletinSummary: {
@@ -1627,6 +2068,18 @@ export interface components {
             generated_at: string;
             /** Id */
             id: number;
+            /** @description scheduled: the whole local day; on_demand: that day up to period_end */
+            kind: components["schemas"]["BulletinKind"];
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
             /** Region Id */
             region_id: number;
         };
@@ -1748,6 +2201,8 @@ export interface components {
             id: number;
             /** Key */
             key: string;
+            /** Last Seen At */
+            last_seen_at?: string | null;
             /** Latest Picture At */
             latest_picture_at?: string | null;
             /**
@@ -1843,11 +2298,15 @@ export interface components {
             /** Text */
             text: string;
         };
-        /**
-         * ConcernPublic
-         * @description A concern as the school and the regulator see it.
-         */
-        ConcernPublic: {
+        /** ConcernDetail */
+        ConcernDetail: {
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Contact Masked
+             * @description true where name and phone are masked for the caller's role
+             */
+            contact_masked: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1859,22 +2318,138 @@ export interface components {
             name: string;
             /** Phone */
             phone: string;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string;
             /** Site Code */
             site_code: string;
             /** Site Id */
             site_id: number;
             /** Site Name */
             site_name: string;
+            state: components["schemas"]["ConcernState"];
+            /** Steps */
+            steps: components["schemas"]["ConcernStepPublic"][];
             /** Text */
             text: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ConcernNote */
+        ConcernNote: {
+            /**
+             * Note
+             * @description optional, for staff only
+             * @default
+             */
+            note: string;
+        };
+        /**
+         * ConcernPublic
+         * @description A concern as the school and the regulator see it. For a school, the name, the phone and any number in the
+         *     text are masked (138****5678, 张*).
+         */
+        ConcernPublic: {
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Contact Masked
+             * @description true where name and phone are masked for the caller's role
+             */
+            contact_masked: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string;
+            /** Site Code */
+            site_code: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            state: components["schemas"]["ConcernState"];
+            /** Text */
+            text: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ConcernReceipt */
         ConcernReceipt: {
+            /**
+             * Receipt Code
+             * @description shown once: the complainant looks the concern up with it
+             */
+            receipt_code: string;
             /**
              * Received At
              * Format: date-time
              */
             received_at: string;
+        };
+        /** ConcernReopen */
+        ConcernReopen: {
+            /**
+             * Note
+             * @description why the reply is not enough
+             */
+            note: string;
+        };
+        /** ConcernReplyBody */
+        ConcernReplyBody: {
+            /**
+             * Reply
+             * @description what the complainant will read
+             */
+            reply: string;
+        };
+        /**
+         * ConcernState
+         * @enum {string}
+         */
+        ConcernState: "received" | "handling" | "replied" | "closed";
+        /**
+         * ConcernStepPublic
+         * @description One step as staff see it.
+         */
+        ConcernStepPublic: {
+            /** Action */
+            action: string;
+            /**
+             * Actor Kind
+             * @description public (the complainant) or user
+             */
+            actor_kind: string;
+            /** Actor Name */
+            actor_name?: string | null;
+            /** Actor Role */
+            actor_role: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            from_state: components["schemas"]["ConcernState"] | null;
+            /** Note */
+            note: string;
+            to_state: components["schemas"]["ConcernState"];
         };
         /** Counts */
         Counts: {
@@ -2043,12 +2618,61 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** EpisodePolicyCreate */
+        EpisodePolicyCreate: {
+            /**
+             * Code
+             * @description a violation code, or "*" for every code
+             * @default *
+             */
+            code: string;
+            /**
+             * Gap S
+             * @description a sighting this long after the last one starts a new alert
+             */
+            gap_s: number;
+            /**
+             * Min Duration S
+             * @description an episode shorter than this raises no alert (its detections are still kept)
+             */
+            min_duration_s: number;
+            /** Region Id */
+            region_id: number;
+        };
+        /** EpisodePolicyPublic */
+        EpisodePolicyPublic: {
+            /**
+             * Code
+             * @description a violation code, or "*" for every code
+             * @default *
+             */
+            code: string;
+            /**
+             * Gap S
+             * @description a sighting this long after the last one starts a new alert
+             */
+            gap_s: number;
+            /** Id */
+            id: number;
+            /**
+             * Min Duration S
+             * @description an episode shorter than this raises no alert (its detections are still kept)
+             */
+            min_duration_s: number;
+            /** Region Id */
+            region_id: number;
+        };
         /** EvidencePublic */
         EvidencePublic: {
             /** Content Type */
             content_type: string;
             /** Kind */
             kind: string;
+            /**
+             * Seen At
+             * @description when the detection this file came with started; None for older alerts
+             */
+            seen_at?: string | null;
             /** Sha256 */
             sha256: string;
             /** Size */
@@ -2056,6 +2680,11 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "pdf" | "xlsx";
         /** FalsePositiveCreate */
         FalsePositiveCreate: {
             /** Reason */
@@ -2155,6 +2784,8 @@ export interface components {
             code: string;
             /** Evidence */
             evidence: string;
+            /** Evidence En */
+            evidence_en: string;
             /** Kind */
             kind: string;
             /** State */
@@ -2361,6 +2992,24 @@ export interface components {
          * @enum {string}
          */
         NotifyEvent: "new" | "escalated" | "rejected" | "cleared";
+        /** OfflineSite */
+        OfflineSite: {
+            /** Expected Hours */
+            expected_hours: number;
+            /** Online Hours */
+            online_hours: number;
+            /** Region Name */
+            region_name: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+        };
+        /**
+         * OnlineFilter
+         * @enum {string}
+         */
+        OnlineFilter: "online" | "offline" | "unmonitored";
         /** OverviewPublic */
         OverviewPublic: {
             /** Alerts Today By Code */
@@ -2471,6 +3120,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[NotifyChannelPublic] */
+        Page_NotifyChannelPublic_: {
+            /** Items */
+            items: components["schemas"]["NotifyChannelPublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
             /** Items */
@@ -2486,6 +3146,17 @@ export interface components {
         Page_SitePublic_: {
             /** Items */
             items: components["schemas"]["SitePublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[SiteStatsItem] */
+        Page_SiteStatsItem_: {
+            /** Items */
+            items: components["schemas"]["SiteStatsItem"][];
             /** Page */
             page: number;
             /** Size */
@@ -2514,6 +3185,16 @@ export interface components {
             size: number;
             /** Total */
             total: number;
+        };
+        /**
+         * PasswordChange
+         * @description The person's own password: the current one proves it is them (a stolen session alone cannot change it).
+         */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
         };
         /**
          * PeriodKind
@@ -2711,16 +3392,24 @@ export interface components {
         RankingItem: {
             /** Alerts */
             alerts: number;
-            /** Camera Online Rate */
-            camera_online_rate: number;
             /** Escalated */
             escalated: number;
+            /** Online Hours */
+            online_hours: number;
+            /**
+             * Online Share
+             * @description online hours / the period's hours (the site's part of it)
+             */
+            online_share: number;
             /** Overdue */
             overdue: number;
             /** Rank */
             rank: number;
-            /** Rectification Rate */
-            rectification_rate: number;
+            /**
+             * Rectification Rate
+             * @description closed / valid alerts; null when there were none
+             */
+            rectification_rate: number | null;
             /** Score */
             score: number;
             /** Site Id */
@@ -2732,10 +3421,69 @@ export interface components {
         RankingPublic: {
             /** Days */
             days: number;
-            /** Formula */
+            /**
+             * Formula
+             * @description the rule, in Chinese, as the page shows it
+             */
             formula: string;
             /** Items */
             items: components["schemas"]["RankingItem"][];
+            /** Min Online Share */
+            min_online_share: number;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Unmonitored */
+            unmonitored: components["schemas"]["UnmonitoredItem"][];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** ReadCreate */
+        ReadCreate: {
+            /**
+             * Up To
+             * @description mark alerts up to this id read; omitted: all of them now
+             */
+            up_to?: number | null;
+        };
+        /**
+         * ReceiptLookup
+         * @description What anyone holding the receipt code reads: the state, its dates and the reply. No contact, no text.
+         */
+        ReceiptLookup: {
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string;
+            /** Site Name */
+            site_name: string;
+            state: components["schemas"]["ConcernState"];
+            /**
+             * Steps
+             * @description the dates the concern reached each state, oldest first
+             */
+            steps: components["schemas"]["ReceiptStep"][];
+        };
+        /** ReceiptStep */
+        ReceiptStep: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            state: components["schemas"]["ConcernState"];
         };
         /**
          * RecordingHealth
@@ -2830,6 +3578,16 @@ export interface components {
              */
             until: string;
         };
+        /** RectificationPhotoPublic */
+        RectificationPhotoPublic: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Url
+             * @description short-lived signed link
+             */
+            url: string;
+        };
         /** RectificationPublic */
         RectificationPublic: {
             /** Decision */
@@ -2838,8 +3596,16 @@ export interface components {
             id: number;
             /** Note */
             note: string;
-            /** Photo Url */
+            /**
+             * Photo Url
+             * @description the first photo (kept for older clients); every photo is in photos
+             */
             photo_url: string;
+            /**
+             * Photos
+             * @description in the order they were picked
+             */
+            photos?: components["schemas"]["RectificationPhotoPublic"][];
             /** Review Reason */
             review_reason: string;
             /** Reviewed At */
@@ -2943,6 +3709,25 @@ export interface components {
              * @default 3
              */
             persist_s: number;
+        };
+        /** SendTestResult */
+        SendTestResult: {
+            /** Errcode */
+            errcode?: number | null;
+            /** Http Status */
+            http_status?: number | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Reason
+             * @description why it failed: timeout, refused, unreachable, tls, bad_answer, robot_refused, http_status, blocked, unresolved, bad_url, no_smtp, smtp, failed
+             */
+            reason?: string | null;
+            /**
+             * Sent At
+             * Format: date-time
+             */
+            sent_at: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -3075,6 +3860,39 @@ export interface components {
             site_id: number;
             /** Site Name */
             site_name: string;
+        };
+        /** SiteStatsItem */
+        SiteStatsItem: {
+            /** Alerts */
+            alerts: number;
+            /** Code */
+            code: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Monitored
+             * @description watched for enough of the window to be ranked
+             */
+            monitored: boolean;
+            /** Name */
+            name: string;
+            /** Online Hours */
+            online_hours: number;
+            /**
+             * Online Now
+             * @description an edge device of the site is heard from now
+             */
+            online_now: boolean;
+            /** Online Share */
+            online_share: number;
+            /** Overdue */
+            overdue: number;
+            /** Rectification Rate */
+            rectification_rate: number | null;
+            /** Region Name */
+            region_name: string;
+            /** Site Id */
+            site_id: number;
         };
         /** SiteStatusPublic */
         SiteStatusPublic: {
@@ -3252,6 +4070,72 @@ export interface components {
              */
             date: string;
         };
+        /**
+         * UnmonitoredItem
+         * @description A site watched for too few of the period's hours to be ranked (未在线监测).
+         */
+        UnmonitoredItem: {
+            /** Alerts */
+            alerts: number;
+            /** Expected Hours */
+            expected_hours: number;
+            /** Online Hours */
+            online_hours: number;
+            /** Online Share */
+            online_share: number;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+        };
+        /** UnreadItem */
+        UnreadItem: {
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** State */
+            state: string;
+            /** Unread */
+            unread: boolean;
+        };
+        /** UnreadPublic */
+        UnreadPublic: {
+            /**
+             * Count
+             * @description open alerts in the caller's scope born after the read mark
+             */
+            count: number;
+            /**
+             * Cursor
+             * @description the feed's position now: open the stream with ?after=cursor to miss nothing
+             */
+            cursor: number;
+            /**
+             * Items
+             * @description the newest open alerts in scope, for the bell's dropdown
+             */
+            items: components["schemas"]["UnreadItem"][];
+            /**
+             * Latest Alert Id
+             * @description the newest alert id in scope now: POST it to /feed/read to read all
+             */
+            latest_alert_id: number;
+            /**
+             * Read Up To
+             * @description alerts with an id up to this are read
+             */
+            read_up_to: number;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -3261,8 +4145,11 @@ export interface components {
             display_name: string;
             /** Email */
             email?: string | null;
-            /** Password */
-            password: string;
+            /**
+             * Password
+             * @description left out: the server makes a one-time password and answers it once
+             */
+            password?: string | null;
             /**
              * Phone
              * @default
@@ -3278,6 +4165,11 @@ export interface components {
         };
         /** UserPublic */
         UserPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
             /** Display Name */
             display_name: string;
             /** Email */
@@ -3288,6 +4180,11 @@ export interface components {
             is_active: boolean;
             /** Last Login At */
             last_login_at: string | null;
+            /**
+             * Must Change Password
+             * @description a password someone else chose: it is changed at first sign-in
+             */
+            must_change_password: boolean;
             /** Phone */
             phone: string;
             /** Region Id */
@@ -3310,6 +4207,43 @@ export interface components {
             password?: string | null;
             /** Phone */
             phone?: string | null;
+        };
+        /**
+         * UserWithPassword
+         * @description Answered once, when the server made the password (a new account or a reset); it is not kept in the clear.
+         */
+        UserWithPassword: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Login At */
+            last_login_at: string | null;
+            /**
+             * Must Change Password
+             * @description a password someone else chose: it is changed at first sign-in
+             */
+            must_change_password: boolean;
+            /** One Time Password */
+            one_time_password?: string | null;
+            /** Phone */
+            phone: string;
+            /** Region Id */
+            region_id: number | null;
+            role: components["schemas"]["Role"];
+            /** Site Id */
+            site_id: number | null;
+            /** Username */
+            username: string;
         };
         /** ValidationError */
         ValidationError: {
@@ -3365,6 +4299,25 @@ export interface components {
              */
             start: string;
         };
+        /** WorstSite */
+        WorstSite: {
+            /** Alerts */
+            alerts: number;
+            /** Escalated */
+            escalated: number;
+            /** Overdue */
+            overdue: number;
+            /** Rectification Rate */
+            rectification_rate: number | null;
+            /** Region Name */
+            region_name: string;
+            /** Score */
+            score: number;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+        };
         /**
          * Zone
          * @description A polygon in relative frame coordinates (0..1) that a rule watches.
@@ -3399,16 +4352,20 @@ export interface operations {
                 site_id?: number | null;
                 /** @description only sites in this region's subtree */
                 region_id?: number | null;
+                camera_id?: number | null;
                 code?: components["schemas"]["ViolationCode"] | null;
-                state?: components["schemas"]["AlertState"] | null;
+                /** @description a state, or several separated by commas (any of them) */
+                state?: string | null;
                 overdue?: boolean | null;
                 escalated?: boolean | null;
-                /** @description violation started at or after */
+                /** @description episode last seen at or after */
                 since?: string | null;
-                /** @description violation started before */
+                /** @description episode first seen before */
                 until?: string | null;
                 /** @description list the installers' end-to-end test alerts instead */
                 test?: boolean;
+                /** @description one of id, created_at, started_at, last_seen_at, deadline_at, detection_count, code, state, score; a leading '-' sorts downwards; default -id (newest) */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -3436,6 +4393,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bulk_rectify_api_v1_alerts_bulk_rectify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    ids: number[];
+                    note?: string;
+                    /** @description JPEG or PNG; stored once for every alert */
+                    photos: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkRectifyPublic"];
                 };
             };
         };
@@ -3556,7 +4542,9 @@ export interface operations {
                      * Format: binary
                      * @description JPEG or PNG
                      */
-                    photo: string;
+                    photo?: string;
+                    /** @description more photos (JPEG or PNG), after photo; at least one photo in all */
+                    photos?: string[];
                 };
             };
         };
@@ -3725,10 +4713,51 @@ export interface operations {
             };
         };
     };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many wrong current passwords; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_bulletins_api_v1_bulletins_get: {
         parameters: {
             query?: {
                 region_id?: number | null;
+                kind?: components["schemas"]["BulletinKind"] | null;
                 since?: string | null;
                 until?: string | null;
                 /** @description 1-based page number */
@@ -3749,6 +4778,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_BulletinSummary_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    generate_api_v1_bulletins_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulletinRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulletinPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3793,11 +4855,52 @@ export interface operations {
             };
         };
     };
+    export_bulletin_api_v1_bulletins__bulletin_id__export_get: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path: {
+                bulletin_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_cameras_api_v1_cameras_get: {
         parameters: {
             query?: {
                 site_id?: number | null;
                 status?: string | null;
+                /** @description only cameras of sites in this region's subtree */
+                region_id?: number | null;
+                area_id?: number | null;
+                /** @description name or key contains */
+                q?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -4064,6 +5167,13 @@ export interface operations {
         parameters: {
             query?: {
                 site_id?: number | null;
+                state?: components["schemas"]["ConcernState"] | null;
+                /** @description reported at or after */
+                since?: string | null;
+                /** @description reported before */
+                until?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -4083,6 +5193,268 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_ConcernPublic_"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_concern_api_v1_concerns__concern_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernDetail"];
+                };
+            };
+            /** @description unknown concern, or one about a site outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_concern_api_v1_concerns__concern_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernDetail"];
+                };
+            };
+            /** @description code concern_regulator_only: closing and reopening are the regulator's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown concern, or one about a site outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code concern_wrong_state: the concern's state does not allow this step (now) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    handle_concern_api_v1_concerns__concern_id__handle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernDetail"];
+                };
+            };
+            /** @description code concern_regulator_only: closing and reopening are the regulator's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown concern, or one about a site outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code concern_wrong_state: the concern's state does not allow this step (now) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopen_concern_api_v1_concerns__concern_id__reopen_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernReopen"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernDetail"];
+                };
+            };
+            /** @description code concern_regulator_only: closing and reopening are the regulator's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown concern, or one about a site outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code concern_wrong_state: the concern's state does not allow this step (now) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reply_concern_api_v1_concerns__concern_id__reply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConcernReplyBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernDetail"];
+                };
+            };
+            /** @description code concern_regulator_only: closing and reopening are the regulator's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown concern, or one about a site outside the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description code concern_wrong_state: the concern's state does not allow this step (now) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -4416,14 +5788,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a duplicate of an event already received */
+            /** @description a duplicate of an event already received (the same fields, `duplicate: true`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Successful Response */
+            /** @description recorded: `alert_id` is the episode's alert (new or joined), null below the minimum duration; `outcome` is opened, joined or below_min; `detection_count` the alert's detections */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,6 +6177,14 @@ export interface operations {
             query?: {
                 site_id?: number | null;
                 device_status?: string | null;
+                /** @description only devices of sites in this region's subtree */
+                region_id?: number | null;
+                /** @description true: keys revoked; false: keys in use */
+                revoked?: boolean | null;
+                /** @description name or serial contains */
+                q?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -4993,6 +6373,88 @@ export interface operations {
             };
         };
     };
+    list_episode_policies_api_v1_episode_policies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EpisodePolicyPublic"][];
+                };
+            };
+        };
+    };
+    put_episode_policy_api_v1_episode_policies_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EpisodePolicyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EpisodePolicyPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_episode_policy_api_v1_episode_policies__policy_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_evidence_api_v1_evidence__key__get: {
         parameters: {
             query: {
@@ -5021,6 +6483,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_feed_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReadCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stream_api_v1_feed_stream_get: {
+        parameters: {
+            query?: {
+                /** @description resume after this event id */
+                after?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream`: `event: alert` (id = audit id, data = FeedEventPublic), `event: reset` (reload what you show), `event: bye` (reconnect; reason `unauthorized`: sign in again); a comment line every 15 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many open streams for this person (code `too_many_streams`): poll /feed/unread */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_unread_api_v1_feed_unread_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadPublic"];
                 };
             };
         };
@@ -5191,7 +6745,21 @@ export interface operations {
     };
     list_channels_api_v1_notify_channels_get: {
         parameters: {
-            query?: never;
+            query?: {
+                kind?: components["schemas"]["ChannelKind"] | null;
+                site_id?: number | null;
+                /** @description channels of this region's subtree and its sites */
+                region_id?: number | null;
+                enabled?: boolean | null;
+                /** @description name contains */
+                q?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5204,7 +6772,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotifyChannelPublic"][];
+                    "application/json": components["schemas"]["Page_NotifyChannelPublic_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5303,6 +6880,82 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    test_channel_api_v1_notify_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendTestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    lookup_concern_api_v1_public_concerns__receipt_code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receipt_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptLookup"];
+                };
+            };
+            /** @description no concern has this code (a malformed code answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many lookups from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -5895,6 +7548,8 @@ export interface operations {
                 kind?: components["schemas"]["SiteKind"] | null;
                 /** @description name or code contains */
                 q?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -6290,7 +7945,7 @@ export interface operations {
             query?: {
                 /** @description only this region's subtree */
                 region_id?: number | null;
-                /** @description window for alert counts */
+                /** @description window for alert counts and online hours */
                 days?: number;
             };
             header?: never;
@@ -6319,12 +7974,63 @@ export interface operations {
             };
         };
     };
+    sites_api_v1_stats_sites_get: {
+        parameters: {
+            query?: {
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
+                /** @description only this region's subtree */
+                region_id?: number | null;
+                kind?: components["schemas"]["SiteKind"] | null;
+                /** @description part of the name or code */
+                q?: string | null;
+                /** @description online now, offline now, or not watched enough */
+                online?: components["schemas"]["OnlineFilter"] | null;
+                /** @description window for alerts and online hours */
+                days?: number;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SiteStatsItem_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_users_api_v1_users_get: {
         parameters: {
             query?: {
                 role?: components["schemas"]["Role"] | null;
+                /** @description accounts of this region's subtree and its sites */
+                region_id?: number | null;
                 site_id?: number | null;
+                is_active?: boolean | null;
+                /** @description username or name contains */
                 q?: string | null;
+                /** @description a column to sort by; a leading '-' sorts downwards */
+                sort?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -6375,7 +8081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
+                    "application/json": components["schemas"]["UserWithPassword"];
                 };
             };
             /** @description Validation Error */
@@ -6471,6 +8177,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_password_api_v1_users__user_id__reset_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserWithPassword"];
                 };
             };
             /** @description Validation Error */

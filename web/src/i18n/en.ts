@@ -380,15 +380,6 @@ const en: Messages = {
     hint: 'Scored out of 100 on alerts, overdue, escalated, rectification rate and camera online rate',
     formula: 'Formula: ',
   },
-  concerns: {
-    title: 'Public concerns',
-    site: 'Site',
-    name: 'Name',
-    phone: 'Phone',
-    text: 'Report',
-    at: 'Reported at',
-    anonymous: 'Anonymous',
-  },
   public: {
     title: 'Open Kitchen',
     cameras: 'Kitchen cameras',

@@ -381,15 +381,6 @@ const zhCN = {
     hint: '按预警数、逾期、上报、整改率和摄像头在线率综合评分，满分 100',
     formula: '评分公式：',
   },
-  concerns: {
-    title: '群众反映',
-    site: '单位',
-    name: '姓名',
-    phone: '电话',
-    text: '反映内容',
-    at: '反映时间',
-    anonymous: '匿名',
-  },
   public: {
     title: '阳光厨房',
     cameras: '后厨实况',

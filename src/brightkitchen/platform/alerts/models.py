@@ -1,5 +1,6 @@
-"""Alerts: one per violation event (deduplicated by the edge's event_id), their evidence, audit trail,
-rectifications, and the deadline policies per region and violation code."""
+"""Alerts: one per camera and code for one continuous episode of detections (each detection kept, deduplicated
+by the edge's event_id), their evidence, audit trail, rectifications, and the deadline and episode policies per
+region and violation code."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brightkitchen.platform.db import Base, UTCDateTime, utcnow
@@ -27,9 +29,21 @@ OPEN_STATES = (AlertState.new, AlertState.pushed, AlertState.rectifying, AlertSt
 UNANSWERED_STATES = (AlertState.new, AlertState.pushed, AlertState.rectifying)
 
 
+# The states an episode still grows in: a sighting joins them. A submitted or closed alert is not reopened.
+JOINABLE_STATES = (AlertState.new, AlertState.pushed, AlertState.rectifying, AlertState.false_positive)
+
+
+def _ended_at(context: DefaultExecutionContext) -> Any:
+    """An alert inserted without ``last_seen_at`` was last seen when its violation ended."""
+    return context.get_current_parameters()["ended_at"]
+
+
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_site_id_created_at", "site_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_alerts_site_id_created_at", "site_id", "created_at"),
+        Index("ix_alerts_camera_id_code_last_seen_at", "camera_id", "code", "last_seen_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Made by the edge (or "sys-..." for platform-raised faults); unique so a re-sent event is one alert.
@@ -61,6 +75,9 @@ class Alert(Base):
     false_positive_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     # "camera:12" / "device:3" while a health fault alert is open, NULL otherwise: at most one open per fault.
     open_fault_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # The episode: how many detections it holds and when the latest one ended (started_at is the first's start).
+    detection_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_ended_at)
 
 
 class AlertEvidence(Base):
@@ -73,6 +90,10 @@ class AlertEvidence(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(32))
+    # The detection the file came with (the episode's clips and best snapshot); NULL for older alerts.
+    detection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_detections.id", ondelete="SET NULL"), default=None
+    )
 
 
 class AlertAudit(Base):
@@ -110,6 +131,21 @@ class Rectification(Base):
     review_reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class RectificationPhoto(Base):
+    """One photo of a rectification, in the order the school picked them. A batch rectification stores each
+    file once and links it to every rectification it answers, so a key may appear in several rows."""
+
+    __tablename__ = "rectification_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rectification_id: Mapped[int] = mapped_column(ForeignKey("rectifications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    storage_key: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(32))
+
+
 class DeadlinePolicy(Base):
     """Hours to rectify and to escalate, for a region subtree and a violation code ("*" = any code)."""
 
@@ -121,3 +157,47 @@ class DeadlinePolicy(Base):
     code: Mapped[str] = mapped_column(String(32), default="*")
     rectify_hours: Mapped[float] = mapped_column(Float)
     escalate_hours: Mapped[float] = mapped_column(Float)
+
+
+class DetectionOutcome(StrEnum):
+    opened = "opened"  # this detection started the alert
+    joined = "joined"  # it joined the alert's open episode
+    below_min = "below_min"  # recorded; the episode was shorter than the minimum duration when it came
+
+
+class AlertDetection(Base):
+    """One violation event as the edge sent it: kept for every event, even one that raised no alert, so a
+    re-sent event is recognised (unique ``event_id``) and the episode's count and times can be shown."""
+
+    __tablename__ = "alert_detections"
+    __table_args__ = (Index("ix_alert_detections_camera_id_code_ended_at", "camera_id", "code", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("cameras.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    # NULL while the episode is below its minimum duration; set when an alert takes it in.
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    track_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    test: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EpisodePolicy(Base):
+    """When detections make an alert, for a region subtree and a violation code ("*" = any code): an episode
+    must last ``min_duration_s`` before it raises an alert, and a quiet ``gap_s`` ends it."""
+
+    __tablename__ = "episode_policies"
+    __table_args__ = (UniqueConstraint("region_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32), default="*")
+    min_duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    gap_s: Mapped[float] = mapped_column(Float)

@@ -27,6 +27,11 @@ class AlertPublic(BaseModel):
     source: str
     test: bool
     snapshot_url: str | None = Field(description="short-lived signed link; None when there is no snapshot")
+    thumbnail_url: str | None = Field(
+        default=None, description="short-lived signed link to a small JPEG of the snapshot, for lists; None without one"
+    )
+    detection_count: int = Field(default=1, description="detections in the alert's episode (发现次数)")
+    last_seen_at: datetime = Field(description="when the episode's latest detection ended (最近发现)")
 
 
 class EvidencePublic(BaseModel):
@@ -35,6 +40,9 @@ class EvidencePublic(BaseModel):
     content_type: str
     size: int
     sha256: str
+    seen_at: datetime | None = Field(
+        default=None, description="when the detection this file came with started; None for older alerts"
+    )
 
 
 class AuditPublic(BaseModel):
@@ -51,10 +59,16 @@ class AuditPublic(BaseModel):
     reason: str
 
 
+class RectificationPhotoPublic(BaseModel):
+    url: str = Field(description="short-lived signed link")
+    content_type: str
+
+
 class RectificationPublic(BaseModel):
     id: int
     note: str
-    photo_url: str
+    photo_url: str = Field(description="the first photo (kept for older clients); every photo is in photos")
+    photos: list[RectificationPhotoPublic] = Field(default_factory=list, description="in the order they were picked")
     submitted_by: int | None
     submitted_at: datetime
     decision: str | None
@@ -110,9 +124,18 @@ class BulkReviewItem(BaseModel):
     status: int
     state: str | None = None
     detail: str | None = None
+    code: str | None = Field(default=None, description="the problem code of a failed id (not_found, wrong_state, ...)")
 
 
 class BulkReviewPublic(BaseModel):
+    items: list[BulkReviewItem]
+    succeeded: int
+    failed: int
+
+
+class BulkRectifyPublic(BaseModel):
+    """The answer to one batch rectification: one result per id, as for bulk review."""
+
     items: list[BulkReviewItem]
     succeeded: int
     failed: int
@@ -128,6 +151,23 @@ class DeadlinePolicyCreate(BaseModel):
 
 
 class DeadlinePolicyPublic(DeadlinePolicyCreate):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    id: int
+
+
+class EpisodePolicyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region_id: int
+    code: str = Field(default="*", max_length=32, description='a violation code, or "*" for every code')
+    min_duration_s: float = Field(
+        ge=0, le=86400, description="an episode shorter than this raises no alert (its detections are still kept)"
+    )
+    gap_s: float = Field(ge=10, le=7 * 86400, description="a sighting this long after the last one starts a new alert")
+
+
+class EpisodePolicyPublic(EpisodePolicyCreate):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
     id: int

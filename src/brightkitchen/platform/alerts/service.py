@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.deadlines import is_overdue, overdue_clause
-from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertEvidence, Rectification
+from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertDetection, AlertEvidence, Rectification
+from brightkitchen.platform.alerts.rectification_photos import photo_links
 from brightkitchen.platform.alerts.schemas import (
     AlertDetailPublic,
     AlertPublic,
@@ -21,9 +22,11 @@ from brightkitchen.platform.alerts.schemas import (
 )
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.pagination import Page, PageParams, count_rows, one_page
+from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.storage.links import signed_url
+from brightkitchen.platform.storage.thumbnails import list_picture_url
 from brightkitchen.platform.tenancy import get_visible as get_scoped
 from brightkitchen.platform.tenancy import in_region, site_scope
 from brightkitchen.platform.users.models import User
@@ -42,12 +45,40 @@ class AlertFilters:
     site_id: int | None = None
     region_id: int | None = None
     code: str | None = None
-    state: str | None = None
+    states: tuple[str, ...] = ()  # any of these
     overdue: bool | None = None
     escalated: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
     test: bool = False  # installer test alerts are listed only when asked for
+    camera_id: int | None = None
+    sort: str | None = None  # a name in SORTS, "-" first for downwards; None: newest first
+
+
+# What the list sorts by (?sort=); anything else is a 422. Ties go by id, so pages never overlap.
+SORTS: dict[str, Any] = {
+    "id": Alert.id,
+    "created_at": Alert.created_at,
+    "started_at": Alert.started_at,
+    "last_seen_at": Alert.last_seen_at,
+    "deadline_at": Alert.deadline_at,
+    "detection_count": Alert.detection_count,
+    "code": Alert.code,
+    "state": Alert.state,
+    "score": Alert.score,
+}
+
+
+def _ordered(stmt: SelectT, sort: str | None) -> SelectT:
+    """By one column of ``SORTS`` (a leading "-": downwards), then by id the same way; default newest first."""
+    name = (sort or "-id").removeprefix("-")
+    column = SORTS.get(name)
+    if column is None:
+        message = f"sort by one of: {', '.join(SORTS)}"
+        raise Problem(422, "Invalid request", message, errors=[{"field": "sort", "message": message}], code="invalid")
+    if (sort or "-id").startswith("-"):
+        return stmt.order_by(column.desc(), Alert.id.desc())
+    return stmt.order_by(column.asc(), Alert.id.asc())
 
 
 def _filtered(stmt: SelectT, f: AlertFilters, region: ColumnElement[bool] | None, now: datetime) -> SelectT:
@@ -58,14 +89,17 @@ def _filtered(stmt: SelectT, f: AlertFilters, region: ColumnElement[bool] | None
         stmt = stmt.where(region)
     if f.code:
         stmt = stmt.where(Alert.code == f.code)
-    if f.state:
-        stmt = stmt.where(Alert.state == f.state)
+    if f.states:
+        stmt = stmt.where(Alert.state.in_(f.states))
+    if f.camera_id is not None:
+        stmt = stmt.where(Alert.camera_id == f.camera_id)
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(now) if f.overdue else not_(overdue_clause(now)))
     if f.escalated is not None:
         stmt = stmt.where(Alert.escalated_at.is_not(None) if f.escalated else Alert.escalated_at.is_(None))
+    # A date range keeps the alerts whose episode (first to last seen) overlaps it.
     if f.since is not None:
-        stmt = stmt.where(Alert.started_at >= f.since)
+        stmt = stmt.where(Alert.last_seen_at >= f.since)
     if f.until is not None:
         stmt = stmt.where(Alert.started_at < f.until)
     return stmt
@@ -82,13 +116,15 @@ def to_public(
     alert: Alert, site_name: str, camera_name: str | None, snapshot_key: str | None, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     url = signed_url(settings.secret_key, snapshot_key, now, settings.evidence_url_ttl_s) if snapshot_key else None
+    thumb = list_picture_url(snapshot_key, settings, now)
     return {
         "id": alert.id, "site_id": alert.site_id, "site_name": site_name, "camera_id": alert.camera_id,
         "camera_name": camera_name, "code": alert.code, "code_name": code_name(alert.code), "state": alert.state,
         "overdue": is_overdue(alert.state, alert.deadline_at, now), "escalated": alert.escalated_at is not None,
         "escalated_at": alert.escalated_at, "started_at": alert.started_at, "created_at": alert.created_at,
         "deadline_at": alert.deadline_at, "score": alert.score, "source": alert.source, "test": alert.test,
-        "snapshot_url": url,
+        "snapshot_url": url, "thumbnail_url": thumb, "detection_count": alert.detection_count,
+        "last_seen_at": alert.last_seen_at,
     }  # fmt: skip
 
 
@@ -106,8 +142,8 @@ def list_alerts(
         .outerjoin(Camera, Camera.id == Alert.camera_id)
         .outerjoin(snap, and_(snap.alert_id == Alert.id, snap.kind == "snapshot"))
         .where(site_scope(principal))
-        .order_by(Alert.id.desc())
     )
+    stmt = _ordered(stmt, f.sort)
     rows = session.execute(one_page(_filtered(stmt, f, region, now), params)).all()
     items = [AlertPublic(**to_public(a, site, cam, key, settings, now)) for a, site, cam, key in rows]
     return Page.of(items, total, params)
@@ -119,10 +155,13 @@ def detail(
     ttl, secret = settings.evidence_url_ttl_s, settings.secret_key
     site_name = session.scalar(select(Site.name).where(Site.id == alert.site_id)) or ""
     camera_name = session.scalar(select(Camera.name).where(Camera.id == alert.camera_id)) if alert.camera_id else None
-    evidence = session.scalars(
-        select(AlertEvidence).where(AlertEvidence.alert_id == alert.id).order_by(AlertEvidence.id)
+    evidence = session.execute(
+        select(AlertEvidence, AlertDetection.started_at)
+        .outerjoin(AlertDetection, AlertDetection.id == AlertEvidence.detection_id)
+        .where(AlertEvidence.alert_id == alert.id)
+        .order_by(AlertEvidence.id)
     ).all()
-    snapshot = next((e.storage_key for e in evidence if e.kind == "snapshot"), None)
+    snapshot = next((e.storage_key for e, _ in evidence if e.kind == "snapshot"), None)
     history = session.execute(
         select(AlertAudit, User.username)
         .outerjoin(User, and_(AlertAudit.actor_kind == "user", User.id == AlertAudit.actor_id))
@@ -132,6 +171,7 @@ def detail(
     rects = session.scalars(
         select(Rectification).where(Rectification.alert_id == alert.id).order_by(Rectification.id)
     ).all()
+    photos = photo_links(session, rects, secret, now, ttl)
     role = str(principal.role) if principal.role else "device"
     return AlertDetailPublic(
         **to_public(alert, site_name, camera_name, snapshot, settings, now),
@@ -142,15 +182,16 @@ def detail(
         submitted_at=alert.submitted_at, closed_at=alert.closed_at,
         evidence=[
             EvidencePublic(kind=e.kind, url=signed_url(secret, e.storage_key, now, ttl), content_type=e.content_type,
-                           size=e.size, sha256=e.sha256)
-            for e in evidence
+                           size=e.size, sha256=e.sha256, seen_at=seen_at)
+            for e, seen_at in evidence
         ],
         history=[
             AuditPublic.model_validate(a).model_copy(update={"actor_name": name}) for a, name in history
         ],
         rectifications=[
             RectificationPublic(
-                id=r.id, note=r.note, photo_url=signed_url(secret, r.photo_key, now, ttl), submitted_by=r.submitted_by,
+                id=r.id, note=r.note, photo_url=signed_url(secret, r.photo_key, now, ttl), photos=photos[r.id],
+                submitted_by=r.submitted_by,
                 submitted_at=r.submitted_at, decision=r.decision, reviewed_by=r.reviewed_by,
                 reviewed_at=r.reviewed_at, review_reason=r.review_reason,
             )

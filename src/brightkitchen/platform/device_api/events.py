@@ -1,4 +1,5 @@
-"""POST /device/events: a violation event with its evidence, idempotent by event_id."""
+"""POST /device/events: a violation event with its evidence, idempotent by event_id. Each event is one detection
+of an episode; the answer names the alert it belongs to (none while the episode is below its minimum duration)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,14 @@ def _ingest(
     "/events",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a violation event with its evidence (idempotent by event_id)",
-    responses={200: {"description": "a duplicate of an event already received"}, **REFUSALS},
+    responses={
+        201: {
+            "description": "recorded: `alert_id` is the episode's alert (new or joined), null below the minimum "
+            "duration; `outcome` is opened, joined or below_min; `detection_count` the alert's detections"
+        },
+        200: {"description": "a duplicate of an event already received (the same fields, `duplicate: true`)"},
+        **REFUSALS,
+    },
     openapi_extra=_MULTIPART_DOC,
 )
 async def upload_event(request: Request, creds: Credentials, now: NowDep) -> JSONResponse:
@@ -63,5 +71,10 @@ async def upload_event(request: Request, creds: Credentials, now: NowDep) -> JSO
     finally:
         await form.close()
     result = await run_in_threadpool(_ingest, request, device, raw_event, files, now)
-    body = {"alert_id": result.alert_id, "duplicate": result.duplicate}
+    body = {
+        "alert_id": result.alert_id,
+        "duplicate": result.duplicate,
+        "outcome": result.outcome,
+        "detection_count": result.detection_count,
+    }
     return JSONResponse(body, status_code=200 if result.duplicate else 201)

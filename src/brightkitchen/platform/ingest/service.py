@@ -1,10 +1,11 @@
-"""Turning a device's violation event into exactly one alert, with its evidence, or refusing it whole."""
+"""Turning a device's violation event into one recorded detection of an episode (a new alert, a sighting added
+to the camera's open alert, or a detection below the minimum duration), with its evidence, or refusing it whole."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -12,15 +13,16 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts import episodes
 from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.birth import open_alert
-from brightkitchen.platform.alerts.models import Alert, AlertEvidence
+from brightkitchen.platform.alerts.models import Alert, AlertDetection, AlertEvidence, DetectionOutcome
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.problems import Problem, conflict
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
-from brightkitchen.platform.storage.base import EvidenceStore, new_key
+from brightkitchen.platform.storage.base import EvidenceStore, new_key, thumbnail_key
 from brightkitchen.platform.uploads.content import sniff, structure_problem
 from brightkitchen.protocol.v1 import EvidenceRef, ViolationEvent
 
@@ -29,8 +31,10 @@ PARTS = ("snapshot", "clip")
 
 @dataclass(frozen=True)
 class Ingested:
-    alert_id: int
+    alert_id: int | None  # None: recorded, but the episode is still below its minimum duration
     duplicate: bool
+    outcome: str  # DetectionOutcome
+    detection_count: int | None  # the alert's detections so far
 
 
 def unprocessable(detail: str, field: str, code: str = "invalid") -> Problem:
@@ -84,12 +88,37 @@ def check_evidence(event: ViolationEvent, files: dict[str, bytes]) -> list[tuple
 
 
 def _existing(session: Session, event_id: str, site_id: int) -> Ingested:
-    row = session.execute(select(Alert.id, Alert.site_id).where(Alert.event_id == event_id)).first()
+    row = session.execute(
+        select(AlertDetection.site_id, AlertDetection.alert_id, AlertDetection.outcome, Alert.detection_count)
+        .outerjoin(Alert, Alert.id == AlertDetection.alert_id)
+        .where(AlertDetection.event_id == event_id)
+    ).first()
     if row is None:
+        # An alert the platform raised itself ("sys-...") holds the id: never this device's event.
+        if session.scalar(select(Alert.id).where(Alert.event_id == event_id)) is not None:
+            raise conflict("this event_id is already used")
         raise Problem(503, "Try again", "the event could not be stored", headers={"Retry-After": "2"})
     if row.site_id != site_id:
-        raise conflict("this event_id is already used")  # another site's alert: say nothing about it
-    return Ingested(row.id, True)
+        raise conflict("this event_id is already used")  # another site's detection: say nothing about it
+    return Ingested(row.alert_id, True, row.outcome, row.detection_count)
+
+
+def _is_known(session: Session, event_id: str) -> bool:
+    return session.scalar(select(AlertDetection.id).where(AlertDetection.event_id == event_id)) is not None
+
+
+@dataclass
+class _Writes:
+    """Evidence files written during one ingest, and files to remove once it has committed."""
+
+    written: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+
+    def put(self, store: EvidenceStore, site_id: int, ref: EvidenceRef, data: bytes, now: datetime) -> str:
+        key = new_key(site_id, ref.content_type, now)
+        store.put(key, data, ref.content_type)
+        self.written.append(key)
+        return key
 
 
 def ingest(
@@ -110,45 +139,138 @@ def ingest(
     if site.camera_id is None:
         raise Problem(404, "Not found", f"camera '{event.camera_key}' is not registered at this site",
                       code="unknown_camera")  # fmt: skip
-    evidence = check_evidence(event, files)
-    if session.scalar(select(Alert.id).where(Alert.event_id == event.event_id)) is not None:
+    evidence = dict((ref.kind.value, (ref, data)) for ref, data in check_evidence(event, files))
+    if _is_known(session, event.event_id):
         return _existing(session, event.event_id, site_id)
 
-    written: list[str] = []
+    writes = _Writes()
     try:
-        rows = []
-        for ref, data in evidence:  # stored only now, after every check passed
-            key = new_key(site_id, ref.content_type, now)
-            store.put(key, data, ref.content_type)
-            written.append(key)
-            rows.append(AlertEvidence(kind=ref.kind.value, storage_key=key, sha256=ref.sha256, size=ref.size,
-                                      content_type=ref.content_type))  # fmt: skip
-        alert = open_alert(
-            session, settings, site_id=site_id, code=event.code, source="edge", event_id=event.event_id,
-            actor=t.Actor.of(principal), now=now, region_path=site.path, camera_id=site.camera_id,
-            device_id=principal.id, score=event.score, started_at=event.started_at, ended_at=event.ended_at,
-            boxes=[b.model_dump() for b in event.boxes], track_id=event.track_id, model_name=event.model_name,
-            model_version=event.model_version, frame_width=event.frame_width, frame_height=event.frame_height,
-            test=event.test,
-        )  # fmt: skip
-        for row in rows:
-            row.alert_id = alert.id
-        session.add_all(rows)
+        episodes.lock_camera(session, site.camera_id)
+        if _is_known(session, event.event_id):  # the same event won the lock a moment ago
+            session.rollback()
+            return _existing(session, event.event_id, site_id)
+        result = _place(session, settings, store, principal, event, evidence, site_id, site.path, site.camera_id,
+                        now, writes)  # fmt: skip
         session.commit()
-        return Ingested(alert.id, False)
     except IntegrityError:
         # The same event arrived concurrently and won the unique constraint: answer as a duplicate.
         session.rollback()
-        _delete(store, written)
+        _delete(store, writes.written)
         return _existing(session, event.event_id, site_id)
     except OperationalError as exc:
         session.rollback()
-        _delete(store, written)
+        _delete(store, writes.written)
         raise Problem(503, "Database unavailable", "try again later", headers={"Retry-After": "5"}) from exc
     except BaseException:
         session.rollback()
-        _delete(store, written)
+        _delete(store, writes.written)
         raise
+    _delete(store, writes.replaced)  # a snapshot the episode's better one replaced, and its thumbnail
+    return result
+
+
+def _detection(event: ViolationEvent, site_id: int, camera_id: int, device_id: int | None, now: datetime,
+               outcome: DetectionOutcome, alert_id: int | None) -> AlertDetection:  # fmt: skip
+    return AlertDetection(
+        event_id=event.event_id, site_id=site_id, camera_id=camera_id, device_id=device_id, alert_id=alert_id,
+        code=event.code, started_at=event.started_at, ended_at=event.ended_at, score=event.score,
+        track_id=event.track_id, test=event.test, outcome=outcome, received_at=now,
+    )  # fmt: skip
+
+
+def _place(
+    session: Session, settings: Settings, store: EvidenceStore, principal: Principal, event: ViolationEvent,
+    evidence: dict[str, tuple[EvidenceRef, bytes]], site_id: int, region_path: str, camera_id: int, now: datetime,
+    writes: _Writes,
+) -> Ingested:  # fmt: skip
+    """Under the camera's lock: join the open episode, stay below the minimum, or open a new alert."""
+    rule = episodes.episode_rule(session, settings, region_path, event.code)
+    latest = None if event.test else episodes.latest_alert(session, camera_id, event.code)
+    if latest is not None and episodes.joins(
+        latest.state, latest.started_at, latest.last_seen_at, event.started_at, event.ended_at, rule.gap
+    ):
+        det = _detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.joined, latest.id)
+        session.add(det)
+        session.flush()
+        _join(session, settings, store, latest, event, evidence, det, now, writes)
+        return Ingested(latest.id, False, DetectionOutcome.joined, latest.detection_count)
+
+    run = [] if event.test else episodes.pending_run(
+        session, camera_id, event.code, event.started_at, rule.gap, latest.last_seen_at if latest else None
+    )  # fmt: skip
+    first = min([event.started_at, *(d.started_at for d in run)])
+    last = max([event.ended_at, *(d.ended_at for d in run)])
+    if not event.test and not episodes.long_enough(first, last, rule):
+        session.add(_detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.below_min, None))
+        session.flush()
+        return Ingested(None, False, DetectionOutcome.below_min, None)
+
+    alert = open_alert(
+        session, settings, site_id=site_id, code=event.code, source="edge", event_id=event.event_id,
+        actor=t.Actor.of(principal), now=now, region_path=region_path, camera_id=camera_id,
+        device_id=principal.id, score=event.score, started_at=first, ended_at=last, last_seen_at=last,
+        detection_count=len(run) + 1, boxes=[b.model_dump() for b in event.boxes], track_id=event.track_id,
+        model_name=event.model_name, model_version=event.model_version, frame_width=event.frame_width,
+        frame_height=event.frame_height, test=event.test,
+    )  # fmt: skip
+    for earlier in run:
+        earlier.alert_id = alert.id
+    det = _detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.opened, alert.id)
+    session.add(det)
+    session.flush()
+    for kind in PARTS:
+        if kind in evidence:
+            _add_evidence(session, store, alert, det, *evidence[kind], now, writes)
+    return Ingested(alert.id, False, DetectionOutcome.opened, alert.detection_count)
+
+
+def _add_evidence(session: Session, store: EvidenceStore, alert: Alert, det: AlertDetection, ref: EvidenceRef,
+                  data: bytes, now: datetime, writes: _Writes) -> None:  # fmt: skip
+    key = writes.put(store, alert.site_id, ref, data, now)
+    session.add(AlertEvidence(alert_id=alert.id, detection_id=det.id, kind=ref.kind.value, storage_key=key,
+                              sha256=ref.sha256, size=ref.size, content_type=ref.content_type))  # fmt: skip
+
+
+def _join(
+    session: Session, settings: Settings, store: EvidenceStore, alert: Alert, event: ViolationEvent,
+    evidence: dict[str, tuple[EvidenceRef, bytes]], det: AlertDetection, now: datetime, writes: _Writes,
+) -> None:  # fmt: skip
+    """The episode grows: count and times; the best snapshot (highest score) and the first clips are kept."""
+    alert.detection_count += 1
+    alert.started_at = min(alert.started_at, event.started_at)
+    alert.ended_at = max(alert.ended_at, event.ended_at)
+    alert.last_seen_at = max(alert.last_seen_at, event.ended_at)
+    kept = (
+        session.execute(select(AlertEvidence).where(AlertEvidence.alert_id == alert.id).order_by(AlertEvidence.id))
+        .scalars()
+        .all()
+    )
+    snapshot = next((e for e in kept if e.kind == "snapshot"), None)
+    better = event.score > alert.score
+    if "snapshot" in evidence and (snapshot is None or better):
+        ref, data = evidence["snapshot"]
+        if snapshot is None:
+            _add_evidence(session, store, alert, det, ref, data, now, writes)
+        else:
+            old = snapshot.storage_key
+            snapshot.storage_key = writes.put(store, alert.site_id, ref, data, now)
+            snapshot.sha256, snapshot.size, snapshot.content_type = ref.sha256, ref.size, ref.content_type
+            snapshot.detection_id = det.id
+            writes.replaced += [old, thumbnail_key(old)]
+        _take_frame(alert, event)
+    elif snapshot is None and better:
+        _take_frame(alert, event)  # no picture either way: the boxes and score follow the best detection
+    clips = sum(1 for e in kept if e.kind == "clip")
+    if "clip" in evidence and clips < settings.episode_max_clips:
+        _add_evidence(session, store, alert, det, *evidence["clip"], now, writes)
+
+
+def _take_frame(alert: Alert, event: ViolationEvent) -> None:
+    alert.score = event.score
+    alert.boxes = [b.model_dump() for b in event.boxes]
+    alert.track_id = event.track_id
+    alert.frame_width, alert.frame_height = event.frame_width, event.frame_height
+    alert.model_name, alert.model_version = event.model_name, event.model_version
 
 
 def _delete(store: EvidenceStore, keys: list[str]) -> None:
