@@ -10,7 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
 from tests import support
@@ -230,3 +233,27 @@ def test_every_admin_page_opens_for_the_admin_on_desktop_and_phone(
     expect(school.get_by_test_id("nav-admin")).to_have_count(0)
     school.goto("/admin/users")
     expect(school.get_by_test_id("forbidden")).to_be_visible()
+
+
+def test_the_admin_deletes_an_empty_region_and_is_told_why_a_region_in_use_stays(
+    world: f.World, session: Session, open_page: Callable[..., Any]
+) -> None:
+    f.region(session, "新建街道", RegionKind.street, world.district_a, code="street-new")
+    session.commit()
+    page = open_page()
+    login(page, "admin")
+    page.goto("/admin/regions")
+
+    # 东街道 still holds two sites: the admin is told so in words, and it stays.
+    page.get_by_test_id("region-delete-street-a").click()
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(page.locator(".el-message--error")).to_contain_text("不能删除")
+    expect(page.get_by_test_id("region-street-a")).to_be_visible()
+
+    # The empty street goes, after a confirmation.
+    page.get_by_test_id("region-delete-street-new").click()
+    expect(page.locator(".el-message-box")).to_contain_text("新建街道")
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(page.locator(".el-message--success")).to_contain_text("已删除")
+    expect(page.get_by_test_id("region-street-new")).to_have_count(0)
+    assert session.scalar(select(Region.id).where(Region.code == "street-new")) is None

@@ -32,12 +32,21 @@ export function filled<T extends Record<string, unknown>>(query: T): Partial<T> 
   ) as Partial<T>
 }
 
+export interface RemoveOptions {
+  /** the success message; default "已删除" */
+  success?: string
+  /** what a 409 means on this page */
+  conflict?: string
+}
+
 export function useAdmin(): {
   confirm: (message: string, danger?: boolean) => Promise<boolean>
   /** a failed request in the reader's words: a 409 with the page's own message where it gives one */
   describe: (err: unknown, conflict?: string) => string
   fail: (err: unknown, conflict?: string) => void
   done: (message: string) => void
+  /** asks first; then deletes, says so and reloads, or says why not (a 409 in the page's words) */
+  removeConfirmed: (question: string, work: () => Promise<unknown>, after: () => unknown, opts?: RemoveOptions) => Promise<void>
 } {
   const { t } = useI18n()
   const errors = useErrors()
@@ -63,5 +72,20 @@ export function useAdmin(): {
   const done = (message: string): void => {
     ElMessage({ type: 'success', message })
   }
-  return { confirm, describe, fail, done }
+  const removeConfirmed = async (
+    question: string,
+    work: () => Promise<unknown>,
+    after: () => unknown,
+    opts: RemoveOptions = {},
+  ): Promise<void> => {
+    if (!(await confirm(question))) return
+    try {
+      await work()
+      done(opts.success ?? t('admin.common.deleted'))
+      await after()
+    } catch (err) {
+      fail(err, opts.conflict)
+    }
+  }
+  return { confirm, describe, fail, done, removeConfirmed }
 }
