@@ -3,6 +3,7 @@ shared by every process, and not something an attacker elsewhere can turn on a r
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -71,9 +72,11 @@ def test_unknown_usernames_are_throttled_exactly_like_real_ones(ctx: PlatformCon
         real = [attempt(base, "reg_a", "wrong-wrong") for _ in range(limit + 1)]
         ghost = [attempt(base, "no-such-user", "wrong-wrong") for _ in range(limit + 1)]
     assert [r.status_code for r in real] == [r.status_code for r in ghost] == [401] * limit + [429]
-    assert real[-1].json()["detail"] == ghost[-1].json()["detail"]
+    # The same words; only the seconds left may differ, by the time the ghost's attempts took (a loaded machine).
+    assert re.sub(r"\d+ s", "N s", real[-1].json()["detail"]) == re.sub(r"\d+ s", "N s", ghost[-1].json()["detail"])
+    waits = [int(r.headers["Retry-After"]) for r in (real[-1], ghost[-1])]
+    assert all(w > 0 for w in waits) and abs(waits[0] - waits[1]) <= 30, waits
     assert real[-1].json()["code"] == ghost[-1].json()["code"] == "login_throttled"
-    assert int(ghost[-1].headers["Retry-After"]) > 0
 
 
 def test_one_address_guessing_over_many_accounts_is_throttled(ctx: PlatformContext, session: Session) -> None:
