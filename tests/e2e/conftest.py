@@ -98,15 +98,20 @@ def open_page(browser: Any, server: str) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
-def shot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def settle(page: Any, timeout_ms: int = 5_000) -> None:
+    """Waits for the page's requests to finish. A signed-in page keeps its live-feed stream open, so the network
+    may never go idle there: wait at most ``timeout_ms``, then go on (assertions that follow wait for themselves)."""
     try:
-        # A signed-in page keeps its live-feed stream open, so the network never goes idle there: wait a little.
-        page.wait_for_load_state("networkidle", timeout=3_000)
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
     except Exception as exc:
         if type(exc).__name__ != "TimeoutError":
             raise
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    settle(page)
     page.wait_for_timeout(700)  # let charts and dialogs finish their animations
     # A full-page capture of a page taller than the window resizes it for a moment, and the menu, which
     # measures itself on resize, can be caught folded into "…". Grow the window first and let it settle.

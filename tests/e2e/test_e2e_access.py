@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.users.models import AccessToken
 from tests import factories as f
-from tests.e2e.conftest import fill, login, shot, upload_violation
+from tests.e2e.conftest import fill, login, settle, shot, upload_violation
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
@@ -37,7 +37,7 @@ def test_a_school_cannot_open_another_school_s_alert(
     shot(other, "school-other-school-alert")
 
     other.goto("/alerts")
-    other.wait_for_load_state("networkidle")
+    settle(other)
     expect(other.get_by_test_id("alert-table")).to_contain_text("暂无数据")
     assert other.get_by_test_id(f"alert-link-{alert_id}").count() == 0
 
@@ -60,7 +60,7 @@ def test_an_expired_session_goes_back_to_the_login_and_returns(
     login(page, "sa_a1")
     expect(page).to_have_url(re.compile(r"/today$"))
     expect(page.get_by_test_id("kpi").first).to_be_visible()
-    page.wait_for_load_state("networkidle")  # today's requests are done: the next one meets the expiry
+    settle(page)  # today's requests are done: the next one meets the expiry
     session.execute(update(AccessToken).values(expires_at=utcnow()))
     session.commit()
 

@@ -17,7 +17,7 @@ from brightkitchen.platform.regions.models import Region, RegionKind
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
 from tests import support
-from tests.e2e.conftest import PHONE, fill, login, shot
+from tests.e2e.conftest import PHONE, fill, login, settle, shot
 from tests.platform.notify.receivers import http_receiver
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
@@ -92,7 +92,7 @@ def test_a_new_school_admin_changes_the_one_time_password_then_sees_the_school(
     fill(school, "pw-again", NEW_PASSWORD)
     school.get_by_test_id("pw-submit").click()
     expect(school).to_have_url(re.compile(r"/today$"))
-    school.wait_for_load_state("networkidle")
+    settle(school)
     assert "password_change_required" not in school.locator("body").inner_text()
     expect(school.get_by_test_id("nav-today")).to_be_visible()
 

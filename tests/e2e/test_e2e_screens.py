@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests import factories as f
-from tests.e2e.conftest import DESKTOP, PHONE, heartbeat, login, shot, upload_violation
+from tests.e2e.conftest import DESKTOP, PHONE, heartbeat, login, settle, shot, upload_violation
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
@@ -48,7 +48,7 @@ def _watch(page: Any) -> list[str]:
 
 
 def _check_page(page: Any, problems: list[str], name: str, size: str) -> None:
-    page.wait_for_load_state("networkidle")
+    settle(page)
     expect(page.locator("main, .bk-public, body").first).not_to_be_empty()
     assert not problems, f"{name} ({size}): {problems}"
     text = page.locator("body").inner_text()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories as f
 from tests import support
-from tests.e2e.conftest import DESKTOP, PHONE, fill, login, shot
+from tests.e2e.conftest import DESKTOP, PHONE, fill, login, settle, shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
@@ -35,7 +35,7 @@ def test_enter_on_the_login_form_signs_in_once(world: f.World, open_page: Callab
     fill(page, "login-password", f.PASSWORD)
     page.locator('input[data-test="login-password"]').press("Enter")
     page.wait_for_url(re.compile(r"/today$"))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert len(logins) == 1, logins
 
     # A wrong password, by Enter from the username field: one request and a Chinese sentence.
