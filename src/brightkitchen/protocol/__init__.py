@@ -7,6 +7,7 @@ The protocol is versioned: everything in ``v1`` travels under ``/api/v1`` and ca
 from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
 from brightkitchen.protocol.v1 import (
     PROTOCOL_VERSION,
+    AssignedModel,
     Box,
     CameraConfig,
     CameraHealth,
@@ -22,6 +23,7 @@ from brightkitchen.protocol.v1 import (
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "AssignedModel",
     "VIOLATION_NAMES_ZH",
     "Box",
     "CameraConfig",

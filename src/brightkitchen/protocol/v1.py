@@ -224,6 +224,22 @@ class WorkingHours(_Wire):
     end: time = time(20, 0)
 
 
+class AssignedModel(_Wire):
+    """A model version the platform's registry assigns to the device's site (over-the-air models).
+
+    The device downloads ``GET /api/v1/device/models/{sha256}``, checks size and sha256, and loads the
+    file with ``card`` (a model card document whose ``file`` names the file); ``label_thresholds``
+    are this site's tuned score thresholds, applied over the card's own.
+    """
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")
+    version: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(gt=0, le=INT4_MAX)
+    card: dict[str, Any]
+    label_thresholds: dict[str, float] = Field(default_factory=dict)
+
+
 class DeviceConfig(_Wire):
     """The configuration document a device fetches. ``version`` changes whenever the content does."""
 
@@ -234,4 +250,5 @@ class DeviceConfig(_Wire):
     working_hours: WorkingHours = WorkingHours()
     cameras: list[CameraConfig] = Field(default_factory=list)
     heartbeat_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    models: list[AssignedModel] = Field(default_factory=list, max_length=32)
     generated_at: datetime | None = None

@@ -16,13 +16,17 @@ The card (YAML or JSON) says what the model is::
     violations: {no_chef_hat: no_chef_hat}   # label -> stable violation code
     score_threshold: 0.4
     nms_iou: 0.45
+
+Cards written by ``brightkitchen train`` add what a reviewer needs and the runtime ignores:
+``description``, ``metrics`` (measured on the test split), ``training`` (command, seconds, splits)
+and ``data`` (each source with its licence and attribution, kept through to the model).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -55,6 +59,10 @@ class ModelCard(BaseModel):
     letterbox: bool = True  # ultralytics exports expect a letterboxed input (grey 114 padding)
     rgb: bool = True
     num_threads: int = Field(1, ge=0)
+    description: str = ""
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    training: dict[str, Any] = Field(default_factory=dict)
+    data: list[dict[str, str]] = Field(default_factory=list)
 
     @field_validator("input_size", mode="before")
     @classmethod
