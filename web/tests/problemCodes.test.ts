@@ -16,6 +16,8 @@ const SERVER_CODES = [
   'rate_limited', 'unavailable', 'bad_link', 'wrong_site', 'unknown_camera', 'stream_limit', 'too_many_streams',
   'outside_public_hours', 'no_recording', 'range_too_long', 'timeout', 'bad_range', 'bad_segment_header',
   'invalid_last_event_id', 'concern_wrong_state', 'concern_regulator_only',
+  'unknown_label', 'bad_box', 'bad_image', 'no_snapshot', 'no_picture', 'empty', 'bad_card', 'bad_model',
+  'duplicate_version', 'assigned',
 ] as const
 
 function translator(messages: object): { t: (k: string, p?: Record<string, unknown>) => string; has: (k: string) => boolean } {
@@ -40,7 +42,8 @@ const LATIN_WORD = /[a-z]{3,}/
 const statusOf = (code: string): number =>
   ({ bad_credentials: 401, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, wrong_state: 409,
      mixed_codes: 409, too_large: 413, unsupported_media_type: 415, rate_limited: 429, login_throttled: 429,
-     unavailable: 503, concern_wrong_state: 409, concern_regulator_only: 403 })[code] ?? 422 // prettier-ignore
+     unavailable: 503, concern_wrong_state: 409, concern_regulator_only: 403, duplicate_version: 409,
+     assigned: 409 })[code] ?? 422 // prettier-ignore
 
 describe('every server problem code in the reader’s words', () => {
   it.each(SERVER_CODES)('%s: Chinese words of its own, never the server’s English', (code) => {

@@ -6,6 +6,7 @@ import evidence from './sections/evidence'
 import admin from './sections/admin'
 import concernLoop from './sections/concernLoop'
 import batch from './sections/batch'
+import ai from './sections/ai'
 
 const en: Messages = {
   incidents: incidents.en,
@@ -15,6 +16,7 @@ const en: Messages = {
   admin: admin.en,
   concernLoop: concernLoop.en,
   batch: batch.en,
+  ai: ai.en,
   app: {
     title: 'BrightKitchen Supervision Platform',
     short: 'BrightKitchen',

@@ -7,6 +7,7 @@ import evidence from './sections/evidence'
 import admin from './sections/admin'
 import concernLoop from './sections/concernLoop'
 import batch from './sections/batch'
+import ai from './sections/ai'
 
 const zhCN = {
   incidents: incidents.zh,
@@ -16,6 +17,7 @@ const zhCN = {
   admin: admin.zh,
   concernLoop: concernLoop.zh,
   batch: batch.zh,
+  ai: ai.zh,
   app: {
     title: '明厨亮灶智慧监管平台',
     short: '明厨亮灶',

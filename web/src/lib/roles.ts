@@ -46,6 +46,11 @@ const ADMIN_NAV = [
   'adminChannels',
   'adminPolicies',
   'accessLog',
+  // The model loop: frames reviewed, dataset versions, the models they train. Here rather than in the main menu,
+  // which already folds on a laptop: the same people (the region's), a few visits a week, beside the edge devices.
+  'labelling',
+  'datasets',
+  'adminModels',
 ]
 
 /** The pages of the 系统管理 sub-menu for a role; empty where there is no such menu. */
@@ -63,6 +68,7 @@ const NAV_PATHS: Record<string, string> = {
   adminDevices: '/admin/devices',
   adminChannels: '/admin/channels',
   adminPolicies: '/admin/policies',
+  adminModels: '/admin/models',
 }
 
 /** The path a menu page opens. */

@@ -11,6 +11,9 @@ const zh = {
     adminChannels: '通知渠道',
     adminPolicies: '处置时限',
     accessLog: '观看记录',
+    labelling: '标注',
+    datasets: '数据集',
+    adminModels: '模型管理',
   },
   common: {
     actions: '操作',
@@ -265,6 +268,9 @@ export const en: typeof zh = {
     adminChannels: 'Notification channels',
     adminPolicies: 'Deadlines',
     accessLog: 'Viewing log',
+    labelling: 'Labelling',
+    datasets: 'Datasets',
+    adminModels: 'Models',
   },
   common: {
     actions: 'Actions',
