@@ -3,6 +3,9 @@
 Cameras emit pending events to the event stage (``event_stage.py``), which owns evidence -> outbox ->
 uploader wake; this module only builds the parts, keeps cameras in step with the config and reports status.
 
+Over-the-air models (``model_updates.py``) arrive on their own thread; each new set becomes one new
+detector stack per worker, swapped into the analysis pool at each worker's next frame.
+
 ``run`` blocks until its stop event is set (the CLI sets it on SIGTERM/SIGINT), then shuts down in
 order: sources stop, workers finish their frame, pending evidence is written and stored, the uploader
 finishes its request. Whatever was not delivered stays in the outbox for the next start.
@@ -15,7 +18,8 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import cv2
 import httpx
@@ -25,9 +29,10 @@ from brightkitchen.edge.camera import CameraPipeline, CameraSetup
 from brightkitchen.edge.clock import Clock, SystemClock, to_datetime
 from brightkitchen.edge.config import EdgeCamera, EdgeConfig
 from brightkitchen.edge.detect.base import Detector
-from brightkitchen.edge.detect.stack import CameraModels
+from brightkitchen.edge.detect.stack import CameraModels, StackFactory
 from brightkitchen.edge.event_stage import EventStage
 from brightkitchen.edge.heartbeat import HeartbeatLoop
+from brightkitchen.edge.model_updates import ModelUpdater
 from brightkitchen.edge.outbox import Outbox
 from brightkitchen.edge.platform_client import PlatformClient
 from brightkitchen.edge.remote_config import RemoteConfig
@@ -40,6 +45,7 @@ from brightkitchen.protocol import Heartbeat, ViolationCode
 log = logging.getLogger(__name__)
 
 DetectorFactory = Callable[[], Detector]
+CardsFactory = Callable[[Sequence[Path]], Detector]  # a detector that also runs these over-the-air model cards
 HOUSEKEEPING_S = 1.0
 QUOTA_EVERY = 30  # housekeeping ticks
 
@@ -52,6 +58,7 @@ class Agent:
         clock: Clock | None = None,
         workers: int | None = None,
         camera_models: Callable[[EdgeCamera], CameraModels] | None = None,
+        model_factory: CardsFactory | None = None,
     ) -> None:
         self.clock = clock or SystemClock()
         self.config = config
@@ -70,6 +77,12 @@ class Agent:
                 self.remote = RemoteConfig(self.client, data / "device_config.json")
                 if self.remote.config is not None:
                     self.config = config.with_device_config(self.remote.config)
+        # Over-the-air models need the platform's config and a factory that takes model cards.
+        stacks = detector_factory if isinstance(detector_factory, StackFactory) else None
+        self._cards_factory: CardsFactory | None = model_factory or stacks
+        self.models: ModelUpdater | None = None
+        if self.remote is not None and self._cards_factory is not None:
+            self.models = ModelUpdater(data / "models", self.client, self._swap_models, self.clock)
         quota = config.quota_bytes()
         self.events = EventStage(self.outbox, config.evidence, self.clock, self.config.site_code, quota, self.uploader)
         # Recording, live view and playback share the disk quota with evidence: recordings give way first.
@@ -100,7 +113,7 @@ class Agent:
             log.info("removed %d evidence files that no stored event names (interrupted writes)", swept)
         if self._workers > 1:
             cv2.setNumThreads(1)  # parallel workers, not threads inside each model: no oversubscription
-        self.pool = AnalysisPool([self._factory() for _ in range(self._workers)])
+        self.pool = AnalysisPool(self._initial_detectors())
         self.pool.start()
         self.events.start()
         if self.uploader:
@@ -108,6 +121,10 @@ class Agent:
         self.apply(self.config)
         self.video.start()
         self._housekeeper.start()
+        if self.models:
+            if self.remote and self.remote.config:
+                self.models.want(self.remote.config.models)  # the cached config: works with the platform down
+            self.models.start()
         if self.client:
             self.heartbeats = HeartbeatLoop(
                 self.client,
@@ -128,6 +145,8 @@ class Agent:
         self._stop.set()
         if self.heartbeats:
             self.heartbeats.stop(timeout)
+        if self.models:
+            self.models.stop(timeout)
         with self._lock:
             cameras = list(self.cameras.values())
         for cam in cameras:
@@ -188,6 +207,36 @@ class Agent:
             packets=functools.partial(self.video.feed, cam.key),
         )
         return CameraPipeline(cam.key, cam.url, setup)
+
+    def _initial_detectors(self) -> list[Detector]:
+        """One detector per worker, running the over-the-air models last swapped in (kept across restarts)."""
+        cards = self.models.initial_cards() if self.models else []
+        if cards and self.models and self._cards_factory:
+            try:
+                return [self._cards_factory(cards) for _ in range(self._workers)]
+            except Exception as exc:  # a broken model on disk must not keep every camera dark
+                log.exception("the over-the-air models did not load at start; running without them")
+                self.models.forget_active(f"did not load at start: {type(exc).__name__}: {exc}")
+        return [self._factory() for _ in range(self._workers)]
+
+    def _swap_models(self, cards: list[Path]) -> None:
+        """The model updater's new set of cards: one new stack per worker, taken up at each worker's next
+        frame; when the labels that raise codes change, every camera's rules are rebuilt to match."""
+        assert self.pool is not None and self._cards_factory is not None
+        detectors = [self._cards_factory(cards) for _ in range(self._workers)]
+        before = self._supplied_labels()
+        self.pool.replace(detectors)
+        if self._supplied_labels() != before:
+            self._rebuild_rules()
+
+    def _rebuild_rules(self) -> None:
+        with self._lock:
+            config = self.config
+            schedule = WorkingSchedule(config.working_hours.start, config.working_hours.end, config.timezone)
+            by_key = {c.key: c for c in config.cameras}
+            for key, cam in self.cameras.items():
+                if key in by_key:  # rule state starts afresh: the rules themselves changed
+                    cam.rules = build_rules(by_key[key], schedule, config.rule_gap_s, self._supplied_labels())
 
     def _first_detector(self) -> Detector | None:
         """Every worker runs the same kind of detector: the first one speaks for them all."""
@@ -259,6 +308,8 @@ class Agent:
         if device is not None:
             log.info("device config %s from the platform: applying", device.version)
             self.apply(self.config.with_device_config(device))
+            if self.models:
+                self.models.want(device.models)
 
     # status
 
@@ -287,6 +338,7 @@ class Agent:
             "sent_at": to_datetime(self.clock.now()),
             "software_version": __version__,
             "model_versions": self._model_versions(),
+            "model_errors": self.models.errors() if self.models else {},
             "config_version": self.config_version(),
             "cameras": cameras,
             "disk_used_bytes": used,

@@ -178,9 +178,13 @@ def _chunks(fh: BinaryIO) -> Iterator[bytes]:
 
 
 def _write_checked(stream: Iterator[bytes], target: Path, entry: ManifestFile) -> None:
+    write_checked(stream, target, entry.sha256, entry.size)
+
+
+def write_checked(stream: Iterator[bytes], target: Path, sha256: str, size: int, expected: str = "manifest's") -> None:
     """Write to a temp file beside the target; rename into place only when size and sha256 match."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{entry.file}.", suffix=".partial", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
@@ -188,15 +192,32 @@ def _write_checked(stream: Iterator[bytes], target: Path, entry: ManifestFile) -
         with os.fdopen(fd, "wb") as out:
             for chunk in stream:
                 written += len(chunk)
-                if written > entry.size:  # stop early: no reason to take more bytes than the manifest says
-                    raise HashMismatch(f"more than the expected {entry.size} bytes")
+                if written > size:  # stop early: no reason to take more bytes than expected
+                    raise HashMismatch(f"more than the expected {size} bytes")
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != entry.sha256:
-            got, want = digest.hexdigest()[:16], entry.sha256[:16]
-            raise HashMismatch(f"sha256 {got}... differs from the manifest's {want}...")
+        if written != size:
+            raise HashMismatch(f"{written} bytes, not the expected {size}")
+        if digest.hexdigest() != sha256:
+            got, want = digest.hexdigest()[:16], sha256[:16]
+            raise HashMismatch(f"sha256 {got}... differs from the {expected} {want}...")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def install_local(models_dir: Path, entry: ManifestFile, source_file: Path) -> InstallResult:
+    """Install one entry from a local file (the package's bundled models): the pack's checks and outcomes."""
+    target = Path(models_dir) / entry.folder / entry.file
+    if target.is_file() and sha256_file(target) == entry.sha256:
+        return InstallResult(entry, Outcome.present)
+    try:
+        with source_file.open("rb") as fh:
+            _write_checked(_chunks(fh), target, entry)
+    except HashMismatch as exc:
+        return InstallResult(entry, Outcome.refused, str(exc))
+    except OSError as exc:
+        return InstallResult(entry, Outcome.failed, f"{type(exc).__name__}: {exc.strerror or exc}")
+    return InstallResult(entry, Outcome.installed)

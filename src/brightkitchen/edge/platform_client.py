@@ -1,11 +1,12 @@
-"""The device side of the platform API (``/api/v1/device/...``): events, heartbeats, configuration.
+"""The device side of the platform API (``/api/v1/device/...``): events, heartbeats, configuration, models.
 
 Only HTTP here; what a status code means for an event is the uploader's business.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -61,6 +62,13 @@ class PlatformClient:
             return None
         resp.raise_for_status()
         return int(resp.json()["id"])
+
+    @contextmanager
+    def open_model(self, sha256: str) -> Iterator[Iterator[bytes]]:
+        """The bytes of an assigned model file, streamed (``GET /device/models/{sha256}``); raises on HTTP errors."""
+        with self._http.stream("GET", f"/api/v1/device/models/{sha256}") as resp:
+            resp.raise_for_status()
+            yield resp.iter_bytes(1 << 16)
 
     def get_config(self, etag: str | None) -> ConfigFetch:
         headers = {"If-None-Match": etag} if etag else {}

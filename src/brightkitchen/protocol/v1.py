@@ -170,6 +170,9 @@ class Heartbeat(_Wire):
     sent_at: WireTime
     software_version: str = Field(max_length=64)
     model_versions: dict[str, str] = Field(default_factory=dict)
+    model_errors: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict, max_length=32, description="assigned model name -> why it is not running (yet)"
+    )
     config_version: str | None = Field(default=None, max_length=64)
     cameras: list[CameraHealth] = Field(default_factory=list, max_length=256)
     disk_used_bytes: Count = Field(default=0)

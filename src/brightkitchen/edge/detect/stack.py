@@ -8,8 +8,9 @@ flame's flicker history), one set per camera, built only where a rule will read 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -54,8 +55,19 @@ class StackDetector:
         return self.stack.run(frame_bgr)
 
 
-def stack_factory(config: EdgeConfig) -> Callable[[], StackDetector]:
-    return lambda: StackDetector(DetectorStack.build(config.detector, config.models_dir))
+class StackFactory:
+    """Builds one detector stack (one per analysis worker). ``cards``: over-the-air model cards to run as
+    well, each replacing a configured or bundled model of its name."""
+
+    def __init__(self, config: EdgeConfig) -> None:
+        self.config = config
+
+    def __call__(self, cards: Sequence[Path] = ()) -> StackDetector:
+        return StackDetector(DetectorStack.build(self.config.detector, self.config.models_dir, cards))
+
+
+def stack_factory(config: EdgeConfig) -> StackFactory:
+    return StackFactory(config)
 
 
 def camera_models(config: EdgeConfig, camera: EdgeCamera) -> CameraModels:

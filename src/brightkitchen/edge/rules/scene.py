@@ -1,4 +1,4 @@
-"""Rules about the scene rather than one person: rodents, an unattended stove, any supplied label."""
+"""Rules about the scene rather than one person: rodents, an unattended stove, fire or smoke, any supplied label."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from brightkitchen.edge.rules.base import Scene, Trigger, track_of
 from brightkitchen.edge.rules.common import Evidence, fire, gate, in_work_area, labelled, zone_map
 from brightkitchen.edge.rules.person import PERSON_MIN_SCORE
-from brightkitchen.edge.rules.zones import CameraZones, area, foot
+from brightkitchen.edge.rules.zones import CameraZones, area, centre, foot
 from brightkitchen.protocol import RuleConfig, ViolationCode
 
 
@@ -48,9 +48,10 @@ class RodentRule:
 
 
 class StoveUnattendedRule:
-    """``flame`` in a stove zone while no person is in that zone, for ``persist_s`` seconds."""
+    """``flame`` (or the fire model's ``fire``) in a stove zone while no person is in that zone, for ``persist_s``."""
 
     code = ViolationCode.stove_unattended
+    labels = frozenset({"flame", "fire"})
 
     def __init__(self, cfg: RuleConfig, zones: CameraZones, gap_s: float) -> None:
         self.cfg, self.zones, self.gate = cfg, zones, gate(cfg, gap_s, per_track=False)
@@ -63,7 +64,7 @@ class StoveUnattendedRule:
         for p in labelled(scene, {"person"}, PERSON_MIN_SCORE):
             attended |= zm.zones_touching("stove", scene.dets.xyxy[p])
         flames: dict[str, list[int]] = {}
-        for f in labelled(scene, {"flame"}, self.cfg.min_score):
+        for f in labelled(scene, set(self.labels), self.cfg.min_score):
             for name in zm.zones_touching("stove", scene.dets.xyxy[f]):
                 flames.setdefault(name, []).append(f)
         current: dict[Hashable, Evidence] = {
@@ -73,6 +74,36 @@ class StoveUnattendedRule:
         }
         # Anyone at the stove ends the unattended episode at once: no gap forgiveness for presence.
         return fire(self.code, scene, self.gate, current, reset=list(attended))
+
+
+class FireSmokeRule:
+    """``smoke`` anywhere (exclude zones aside), or ``fire`` outside the stove zones, for ``persist_s`` seconds.
+
+    A flame on a stove is cooking (``stove_unattended`` watches it); fire whose centre and foot are both off
+    every stove zone is not. One episode for the whole frame: the alarm is the scene, not one box.
+    """
+
+    code = ViolationCode.fire_smoke
+    labels = frozenset({"fire", "smoke"})
+
+    def __init__(self, cfg: RuleConfig, zones: CameraZones, gap_s: float) -> None:
+        self.cfg, self.zones, self.gate = cfg, zones, gate(cfg, gap_s, per_track=False)
+
+    def step(self, scene: Scene) -> list[Trigger]:
+        zm = zone_map(scene, self.zones)
+        hits = []
+        for i in labelled(scene, set(self.labels), self.cfg.min_score):
+            box = scene.dets.xyxy[i]
+            if zm.excluded(box):
+                continue
+            on_stove = zm.names_at("stove", *centre(box)) or zm.names_at("stove", *foot(box))
+            if scene.dets.labels[i] == "fire" and on_stove:
+                continue
+            hits.append(i)
+        current: dict[Hashable, Evidence] = {}
+        if hits:
+            current["frame"] = Evidence(tuple(hits), max(float(scene.dets.scores[i]) for i in hits), None)
+        return fire(self.code, scene, self.gate, current)
 
 
 class LabelPersistsRule:
