@@ -285,8 +285,11 @@ class FedSegmenter(_Counting):
     """Cuts segments from packets another reader hands over (the camera's analysis source), so a camera is read
     over one connection: recording then costs the remux alone, not a second RTSP read and depacketisation.
 
-    ``feed`` runs on the source's thread; a new connection number (a reconnect, a looped file) starts a new
-    timeline, flagged as a discontinuity. Same surface as ``Segmenter`` (start, stop, join, stopped, health).
+    ``feed`` runs on the source's thread; a new connection number (a reconnect, a looped file) or a new stream
+    object starts a new timeline, flagged as a discontinuity. The stream is compared too because a camera restarted
+    by a new configuration gets a new source whose connection numbers start again at 1: its packets must not reach
+    a cutter whose template stream belonged to the closed container (that crashed the process in the muxer).
+    Same surface as ``Segmenter`` (start, stop, join, stopped, health).
     """
 
     def __init__(
@@ -297,6 +300,7 @@ class FedSegmenter(_Counting):
         self._lock = threading.Lock()
         self._stopped = False
         self._connection: int | None = None
+        self._stream: Any = None  # the source stream the cutter copies; held so that its identity stays unique
         self._cutter: _Cutter | None = None
         self._last_packet_at: float | None = None
         self._cut: list[Segment] = []  # segments the cutter finished during a feed, emitted after the lock
@@ -327,12 +331,12 @@ class FedSegmenter(_Counting):
         with self._lock:
             if self._stopped:
                 return
-            if connection != self._connection:
+            if connection != self._connection or stream is not self._stream:
                 if self._cutter is not None:
                     self._cutter.finish()
                 codec = stream.codec_context.name
                 self._cutter = _Cutter(stream, codec, self.clock, self.target_s, self._cut.append)
-                self._connection = connection
+                self._connection, self._stream = connection, stream
                 self._health = replace(
                     self._health, status="online", codec=codec, error=None, connects=self._health.connects + 1
                 )
