@@ -24,6 +24,8 @@ from brightkitchen.platform.feed.views import router as feed_router
 from brightkitchen.platform.help.views import router as help_router
 from brightkitchen.platform.input_guard import InputGuard
 from brightkitchen.platform.jobs.runner import JobLoop
+from brightkitchen.platform.labelling.views import router as labelling_router
+from brightkitchen.platform.modelhub.views import router as models_router
 from brightkitchen.platform.notify.views import router as notify_router
 from brightkitchen.platform.problems import install_problem_handlers
 from brightkitchen.platform.public.views import router as public_router
@@ -65,6 +67,8 @@ def api_router() -> APIRouter:
         reports_router,
         help_router,
         video_router,
+        labelling_router,
+        models_router,
         readiness_router,
     ):
         api.include_router(router)

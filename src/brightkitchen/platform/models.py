@@ -14,6 +14,14 @@ from brightkitchen.platform.concerns.models import Concern, ConcernStep
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.feed.models import FeedReadMark
 from brightkitchen.platform.health.models import OnlineHour
+from brightkitchen.platform.labelling.models import (
+    Dataset,
+    DatasetExport,
+    DatasetItem,
+    LabelImage,
+    LabelReview,
+)
+from brightkitchen.platform.modelhub.models import ModelAssignment, ModelAudit, ModelVersion
 from brightkitchen.platform.notify.models import Notification, NotifyChannel
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.rollout.models import (
@@ -48,11 +56,19 @@ __all__ = [
     "CameraRecording",
     "Concern",
     "ConcernStep",
+    "Dataset",
+    "DatasetExport",
+    "DatasetItem",
     "DeadlinePolicy",
     "Device",
     "FeedReadMark",
     "KitchenArea",
+    "LabelImage",
+    "LabelReview",
     "LiveSegment",
+    "ModelAssignment",
+    "ModelAudit",
+    "ModelVersion",
     "Notification",
     "NotifyChannel",
     "OnlineHour",

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(default=None, description="S3 region name")
     s3_access_key_id: str | None = Field(default=None, description="S3 access key; None = boto3's own chain")
     s3_secret_access_key: str | None = Field(default=None, description="S3 secret key")
+    s3_model_prefix: str = Field(
+        default="models/", description="Key prefix of uploaded model files in the bucket (evidence_backend=s3)"
+    )
+
+    # Model registry (docs/model-registry.md).
+    model_max_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest model file (.onnx) an admin may upload to the registry"
+    )
 
     # Devices.
     heartbeat_interval_s: float = Field(default=30.0, gt=0, description="How often devices send a heartbeat")
@@ -172,3 +180,7 @@ class Settings(BaseSettings):
     @property
     def video_dir(self) -> Path:
         return self.data_dir / "video"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"

@@ -5,11 +5,13 @@ this a stranger could make the server take in hundreds of MiB just to be told 40
 route first: an endpoint that needs a signed-in caller gets its bearer token checked before one byte of the body
 is read; then a declared ``Content-Length`` over the route's cap is refused with 413, and a body streamed without
 one is counted and cut off with 413 at the cap. Uploads (multipart forms, raw bodies the endpoint reads itself)
-are capped at ``max_upload_bytes``, everything else (JSON) at ``max_json_bytes``."""
+are capped at ``max_upload_bytes``, everything else (JSON) at ``max_json_bytes``. An endpoint with a cap of its own
+(model files) carries it as ``endpoint.__dict__["body_limit"]``: a function of the settings giving the bytes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ class _Rule:
     matcher: Any  # the route as the app matches it (its full path): ``matcher.matches(scope)``
     needs_auth: bool
     upload: bool
+    limit: Callable[[Any], int] | None = None  # the endpoint's own cap, from the settings
 
 
 def _api_routes(routes: list[BaseRoute]) -> list[tuple[Any, APIRoute]]:
@@ -105,7 +108,10 @@ class BodyGuard:
     def _rule(self, scope: Scope) -> _Rule | None:
         if self._rules is None:  # built on first use: every router is included by then
             routes = _api_routes(scope["app"].router.routes)
-            self._rules = [_Rule(m, _needs_auth(r.dependant), _is_upload(r)) for m, r in routes]
+            self._rules = [
+                _Rule(m, _needs_auth(r.dependant), _is_upload(r), getattr(r.endpoint, "body_limit", None))
+                for m, r in routes
+            ]
         for rule in self._rules:
             match, _ = rule.matcher.matches(scope)
             if match == Match.FULL:
@@ -139,6 +145,8 @@ class BodyGuard:
         rule = self._rule(scope)
         settings = scope["app"].state.ctx.settings
         limit = settings.max_upload_bytes if rule is None or rule.upload else settings.max_json_bytes
+        if rule is not None and rule.limit is not None:
+            limit = rule.limit(settings)
         if rule is not None and rule.needs_auth and (problem := await self._check_caller(scope)) is not None:
             await _send_problem(send, scope, problem)
             return

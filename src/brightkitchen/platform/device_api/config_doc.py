@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.modelhub.effective import assigned_models
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
 from brightkitchen.platform.video.health import camera_video_fields
@@ -34,6 +35,7 @@ def build_config(session: Session, settings: Settings, site_id: int, now: dateti
         working_hours=WorkingHours(start=site.work_start, end=site.work_end),
         cameras=cameras,
         heartbeat_interval_s=settings.heartbeat_interval_s,
+        models=assigned_models(session, site),
     )
     # generated_at is left out of the hash: the version changes only when the content does.
     version = hashlib.sha256(doc.model_dump_json().encode()).hexdigest()[:16]

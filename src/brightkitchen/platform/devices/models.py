@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brightkitchen.platform.db import Base, UTCDateTime, utcnow
@@ -23,4 +23,7 @@ class Device(Base):
     status: Mapped[str] = mapped_column(String(16), default="never_seen")
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     software_version: Mapped[str] = mapped_column(String(64), default="")
+    # The model versions its heartbeats report (name -> version), and since when it has reported exactly these.
+    model_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    model_versions_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

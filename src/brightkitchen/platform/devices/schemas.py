@@ -29,6 +29,8 @@ class DevicePublic(BaseModel):
     status: str
     last_heartbeat_at: datetime | None
     software_version: str
+    model_versions: dict[str, str] = Field(description="model name -> version, as the device's heartbeats report")
+    model_versions_at: datetime | None = Field(description="since when the device has reported these versions")
     key_issued_at: datetime | None
     revoked_at: datetime | None
 

@@ -11,6 +11,7 @@ from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.health.faults import clear_fault, raise_fault
 from brightkitchen.platform.health.online import credit
+from brightkitchen.platform.modelhub.reported import model_report
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.video.health import record_recording_health
@@ -38,7 +39,12 @@ def record_heartbeat(session: Session, settings: Settings, principal: Principal,
     session.execute(
         update(Device)
         .where(Device.id == device_id)
-        .values(status="online", last_heartbeat_at=now, software_version=hb.software_version)
+        .values(
+            status="online",
+            last_heartbeat_at=now,
+            software_version=hb.software_version,
+            **model_report(device, hb, now),
+        )
     )
     if _record_cameras(session, settings, site_id, hb, now):
         # Watched only while a camera works: an edge server whose cameras are all dark watches nothing.
