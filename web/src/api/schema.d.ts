@@ -452,6 +452,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dataset versions the caller may see, newest first */
+        get: operations["list_datasets_api_v1_datasets_get"];
+        put?: never;
+        /** Freeze every reviewed frame of a task in the caller's scope as the name's next version */
+        post: operations["create_dataset_api_v1_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a YOLO zip as confirmed frames of one site and a new dataset version (all or nothing) */
+        post: operations["import_dataset_api_v1_datasets_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dataset version */
+        get: operations["get_dataset_api_v1_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a dataset version as a YOLO or COCO zip (logged) */
+        get: operations["export_dataset_api_v1_datasets__dataset_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The export log, newest first */
+        get: operations["dataset_exports_api_v1_datasets__dataset_id__exports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deadline-policies": {
         parameters: {
             query?: never;
@@ -566,6 +652,23 @@ export interface paths {
         put?: never;
         /** Report device and camera health */
         post: operations["heartbeat_api_v1_device_heartbeats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/device/models/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model file assigned to this device's site, by its sha256 (application/octet-stream) */
+        get: operations["download_model_api_v1_device_models__sha256__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -856,6 +959,282 @@ export interface paths {
         };
         /** The quick-start guide of a role, as Markdown */
         get: operations["get_guide_api_v1_help__role__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Frames to label, newest first */
+        get: operations["list_images_api_v1_labelling_images_get"];
+        put?: never;
+        /** Add an alert's frame (again: 200 with the same image) or a camera's latest picture */
+        post: operations["add_image_api_v1_labelling_images_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a frame the browser sends (a frame grabbed from a recording) */
+        post: operations["upload_image_api_v1_labelling_images_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One frame with its boxes */
+        get: operations["get_image_api_v1_labelling_images__image_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/{image_id}/boxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Confirm (the same boxes) or correct (other boxes) a frame's boxes */
+        put: operations["put_boxes_api_v1_labelling_images__image_id__boxes_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/{image_id}/false-positive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Nothing of the task in this frame: no boxes, kept as a background image */
+        post: operations["mark_false_positive_api_v1_labelling_images__image_id__false_positive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/{image_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frame itself (JPEG) */
+        get: operations["image_file_api_v1_labelling_images__image_id__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/images/{image_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every review, oldest first */
+        get: operations["image_history_api_v1_labelling_images__image_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labelling/vocabularies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fixed label vocabularies */
+        get: operations["vocabularies_api_v1_labelling_vocabularies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Assignments in the caller's regions */
+        get: operations["list_assignments_api_v1_model_assignments_get"];
+        /** Assign a version to a region or site (replaces that target's assignment of the same model name) */
+        put: operations["put_assignment_api_v1_model_assignments_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/model-assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Assignment */
+        delete: operations["delete_assignment_api_v1_model_assignments__assignment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model versions, newest first */
+        get: operations["list_models_api_v1_models_get"];
+        put?: never;
+        /** Upload a model version (.onnx and its card); checked by loading it */
+        post: operations["upload_model_api_v1_models_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Model */
+        get: operations["get_model_api_v1_models__model_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete an unassigned version */
+        delete: operations["delete_model_api_v1_models__model_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model file's bytes */
+        get: operations["get_model_file_api_v1_models__model_id__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign this version to a region and retire its canary site assignments */
+        post: operations["promote_api_v1_models__model_id__promote_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the version runs, per device */
+        get: operations["get_rollout_api_v1_models__model_id__rollout_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/threshold-advice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per site and label: the last 30 days' false-positive rate and a suggested threshold */
+        get: operations["get_threshold_advice_api_v1_models__model_id__threshold_advice_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1865,6 +2244,92 @@ export interface components {
             /** Site Id */
             site_id: number;
         };
+        /**
+         * AssignedModel
+         * @description A model version the platform's registry assigns to the device's site (over-the-air models).
+         *
+         *     The device downloads ``GET /api/v1/device/models/{sha256}``, checks size and sha256, and loads the
+         *     file with ``card`` (a model card document whose ``file`` names the file); ``label_thresholds``
+         *     are this site's tuned score thresholds, applied over the card's own.
+         */
+        AssignedModel: {
+            /** Card */
+            card: {
+                [key: string]: unknown;
+            };
+            /** Label Thresholds */
+            label_thresholds?: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /** Version */
+            version: string;
+        };
+        /** AssignmentIn */
+        AssignmentIn: {
+            /**
+             * Canary
+             * @default false
+             */
+            canary: boolean;
+            /** Label Thresholds */
+            label_thresholds?: {
+                [key: string]: number;
+            };
+            /** Model Id */
+            model_id: number;
+            /** Region Id */
+            region_id?: number | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "region" | "site";
+            /** Site Id */
+            site_id?: number | null;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /**
+             * Assigned At
+             * Format: date-time
+             */
+            assigned_at: string;
+            /** Assigned By */
+            assigned_by: number | null;
+            /** Canary */
+            canary: boolean;
+            /** Id */
+            id: number;
+            /** Label Thresholds */
+            label_thresholds: {
+                [key: string]: number;
+            };
+            /** Model Id */
+            model_id: number;
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string;
+            /** Region Id */
+            region_id: number | null;
+            /** Region Name */
+            region_name: string | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "region" | "site";
+            /** Site Id */
+            site_id: number | null;
+            /** Site Name */
+            site_name: string | null;
+        };
         /** AttentionItem */
         AttentionItem: {
             /** Cameras Offline */
@@ -1910,6 +2375,45 @@ export interface components {
         Body_import_sites_api_v1_sites_import_post: {
             /** File */
             file: string;
+        };
+        /** BoxIn */
+        BoxIn: {
+            /** Label */
+            label: string;
+            /** X1 */
+            x1: number;
+            /** X2 */
+            x2: number;
+            /** Y1 */
+            y1: number;
+            /** Y2 */
+            y2: number;
+        };
+        /** BoxPublic */
+        BoxPublic: {
+            /** Label */
+            label: string;
+            /**
+             * X1
+             * @description relative to the frame width, 0..1
+             */
+            x1: number;
+            /** X2 */
+            x2: number;
+            /**
+             * Y1
+             * @description relative to the frame height, 0..1
+             */
+            y1: number;
+            /** Y2 */
+            y2: number;
+        };
+        /** BoxesUpdate */
+        BoxesUpdate: {
+            /** Boxes */
+            boxes: components["schemas"]["BoxIn"][];
+            /** Note */
+            note?: string | null;
         };
         /**
          * BulkRectifyPublic
@@ -2485,6 +2989,61 @@ export interface components {
              */
             total: number;
         };
+        /** DatasetCreate */
+        DatasetCreate: {
+            /**
+             * Fractions
+             * @description train, val, test shares
+             * @default [
+             *       0.7,
+             *       0.15,
+             *       0.15
+             *     ]
+             */
+            fractions: number[];
+            /** Name */
+            name: string;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            task: components["schemas"]["Task"];
+        };
+        /** DatasetPublic */
+        DatasetPublic: {
+            /** Boxes */
+            boxes: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Name */
+            created_by_name: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: number;
+            /**
+             * Labels
+             * @description boxes per label
+             */
+            labels: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Seed */
+            seed: number;
+            /** Sources */
+            sources: components["schemas"]["SourcePublic"][];
+            /** @description images per split */
+            splits: components["schemas"]["SplitCounts"];
+            task: components["schemas"]["Task"];
+            /** Version */
+            version: number;
+        };
         /** DeadlinePolicyCreate */
         DeadlinePolicyCreate: {
             /**
@@ -2531,6 +3090,8 @@ export interface components {
              * @default 30
              */
             heartbeat_interval_s: number;
+            /** Models */
+            models?: components["schemas"]["AssignedModel"][];
             /**
              * Protocol Version
              * @default 1
@@ -2572,6 +3133,18 @@ export interface components {
             key_issued_at: string | null;
             /** Last Heartbeat At */
             last_heartbeat_at: string | null;
+            /**
+             * Model Versions
+             * @description model name -> version, as the device's heartbeats report
+             */
+            model_versions: {
+                [key: string]: string;
+            };
+            /**
+             * Model Versions At
+             * @description since when the device has reported these versions
+             */
+            model_versions_at: string | null;
             /** Name */
             name: string;
             /** Revoked At */
@@ -2605,6 +3178,18 @@ export interface components {
             key_issued_at: string | null;
             /** Last Heartbeat At */
             last_heartbeat_at: string | null;
+            /**
+             * Model Versions
+             * @description model name -> version, as the device's heartbeats report
+             */
+            model_versions: {
+                [key: string]: string;
+            };
+            /**
+             * Model Versions At
+             * @description since when the device has reported these versions
+             */
+            model_versions_at: string | null;
             /** Name */
             name: string;
             /** Revoked At */
@@ -2685,10 +3270,34 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "pdf" | "xlsx";
+        /** ExportPublic */
+        ExportPublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "yolo" | "coco";
+            /** Id */
+            id: number;
+            /** Images */
+            images: number;
+            /** User Name */
+            user_name: string;
+        };
         /** FalsePositiveCreate */
         FalsePositiveCreate: {
             /** Reason */
             reason: string;
+        };
+        /** FalsePositiveIn */
+        FalsePositiveIn: {
+            /** Note */
+            note?: string | null;
         };
         /** GuideIndex */
         GuideIndex: {
@@ -2735,6 +3344,13 @@ export interface components {
             disk_used_bytes: number;
             /** Last Upload Error */
             last_upload_error?: string | null;
+            /**
+             * Model Errors
+             * @description assigned model name -> why it is not running (yet)
+             */
+            model_errors?: {
+                [key: string]: string;
+            };
             /** Model Versions */
             model_versions?: {
                 [key: string]: string;
@@ -2796,6 +3412,88 @@ export interface components {
             title_en: string;
         };
         /**
+         * LabelImageCreate
+         * @description Either an alert (its snapshot frame and boxes) or a camera and task (the camera's latest picture).
+         */
+        LabelImageCreate: {
+            /** Alert Id */
+            alert_id?: number | null;
+            /** Camera Id */
+            camera_id?: number | null;
+            task?: components["schemas"]["Task"] | null;
+        };
+        /** LabelImagePublic */
+        LabelImagePublic: {
+            /** Alert Id */
+            alert_id: number | null;
+            /** Attribution */
+            attribution: string;
+            /** Boxes */
+            boxes: components["schemas"]["BoxPublic"][];
+            /** Camera Id */
+            camera_id: number | null;
+            /** Camera Name */
+            camera_name: string | null;
+            /**
+             * Captured At
+             * Format: date-time
+             */
+            captured_at: string;
+            /**
+             * Dropped Labels
+             * @description alert box labels outside the task's vocabulary, left out
+             */
+            dropped_labels: string[];
+            /** Height */
+            height: number;
+            /** History Count */
+            history_count: number;
+            /** Id */
+            id: number;
+            /**
+             * Image Url
+             * @description the JPEG, for a signed-in regulator or admin
+             */
+            image_url: string;
+            /** Licence */
+            licence: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By Name */
+            reviewed_by_name: string | null;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "alert" | "picture" | "upload" | "import";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "unreviewed" | "confirmed" | "corrected" | "false_positive";
+            task: components["schemas"]["Task"];
+            /** Width */
+            width: number;
+        };
+        /** LabelPublic */
+        LabelPublic: {
+            /**
+             * Code
+             * @description the violation code this label stands for, if any
+             */
+            code: string | null;
+            /** Label */
+            label: string;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+        };
+        /**
          * Lang
          * @enum {string}
          */
@@ -2841,6 +3539,38 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /** ModelVersionOut */
+        ModelVersionOut: {
+            /** Card */
+            card: {
+                [key: string]: unknown;
+            };
+            /** Codes */
+            codes: string[];
+            /** Id */
+            id: number;
+            /** Labels */
+            labels: string[];
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Uploaded By */
+            uploaded_by: number | null;
+            /** Uploaded By Name */
+            uploaded_by_name: string | null;
+            /** Version */
+            version: string;
         };
         /**
          * MonthRecord
@@ -3109,6 +3839,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[LabelImagePublic] */
+        Page_LabelImagePublic_: {
+            /** Items */
+            items: components["schemas"]["LabelImagePublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[NotificationPublic] */
         Page_NotificationPublic_: {
             /** Items */
@@ -3328,6 +4069,11 @@ export interface components {
              * @enum {string}
              */
             state: "pending" | "uploading" | "done" | "failed";
+        };
+        /** PromoteIn */
+        PromoteIn: {
+            /** Region Id */
+            region_id: number;
         };
         /**
          * PublicCamera
@@ -3671,11 +4417,96 @@ export interface components {
              */
             reason: string;
         };
+        /** ReviewPublic */
+        ReviewPublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Boxes */
+            boxes: components["schemas"]["BoxPublic"][];
+            /** Id */
+            id: number;
+            /** Note */
+            note: string;
+            /** Previous Boxes */
+            previous_boxes: components["schemas"]["BoxPublic"][];
+            /**
+             * Previous Status
+             * @enum {string}
+             */
+            previous_status: "unreviewed" | "confirmed" | "corrected" | "false_positive";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "unreviewed" | "confirmed" | "corrected" | "false_positive";
+            /** User Name */
+            user_name: string;
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "regulator" | "school_admin" | "school_staff";
+        /** RolloutCounts */
+        RolloutCounts: {
+            /**
+             * Active
+             * @default 0
+             */
+            active: number;
+            /**
+             * Other
+             * @default 0
+             */
+            other: number;
+            /**
+             * Pending
+             * @default 0
+             */
+            pending: number;
+        };
+        /** RolloutDevice */
+        RolloutDevice: {
+            /** Device Id */
+            device_id: number;
+            /** Last Seen At */
+            last_seen_at: string | null;
+            /** Name */
+            name: string;
+            /** Reported Version */
+            reported_version: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "pending" | "other";
+        };
+        /** RolloutOut */
+        RolloutOut: {
+            counts: components["schemas"]["RolloutCounts"];
+            /** Model Id */
+            model_id: number;
+            /** Name */
+            name: string;
+            /** Sites */
+            sites: components["schemas"]["RolloutSite"][];
+            /** Version */
+            version: string;
+        };
+        /** RolloutSite */
+        RolloutSite: {
+            /** Canary */
+            canary: boolean;
+            /** Devices */
+            devices: components["schemas"]["RolloutDevice"][];
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+        };
         /**
          * RolloutStatus
          * @enum {string}
@@ -3944,6 +4775,26 @@ export interface components {
             /** Work Start */
             work_start?: string | null;
         };
+        /** SourcePublic */
+        SourcePublic: {
+            /** Attribution */
+            attribution: string;
+            /** Images */
+            images: number;
+            /** Licence */
+            licence: string;
+            /** Source */
+            source: string;
+        };
+        /** SplitCounts */
+        SplitCounts: {
+            /** Test */
+            test: number;
+            /** Train */
+            train: number;
+            /** Val */
+            val: number;
+        };
         /** StatusChangePublic */
         StatusChangePublic: {
             /**
@@ -3973,6 +4824,34 @@ export interface components {
             site_name: string;
             /** Status */
             status: string;
+        };
+        /**
+         * Task
+         * @enum {string}
+         */
+        Task: "fire_smoke" | "mask" | "kitchen";
+        /** ThresholdAdvice */
+        ThresholdAdvice: {
+            /** Alerts */
+            alerts: number;
+            /** Code */
+            code: string;
+            /** Current Threshold */
+            current_threshold: number;
+            /** False Positives */
+            false_positives: number;
+            /** Fp Rate */
+            fp_rate: number;
+            /** Label */
+            label: string;
+            /** Reason */
+            reason: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** Suggested Threshold */
+            suggested_threshold: number;
         };
         /** TimelineAlert */
         TimelineAlert: {
@@ -4284,6 +5163,19 @@ export interface components {
          * @enum {string}
          */
         ViolationCode: "no_mask" | "no_chef_hat" | "no_uniform" | "shirtless" | "no_gloves" | "smoking" | "phone_use" | "rodent" | "stove_unattended" | "intrusion" | "bin_uncovered" | "floor_water" | "fire_smoke" | "camera_fault";
+        /** VocabularyPublic */
+        VocabularyPublic: {
+            /**
+             * Labels
+             * @description in YOLO class-index order
+             */
+            labels: components["schemas"]["LabelPublic"][];
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+            task: components["schemas"]["Task"];
+        };
         /** WorkingHours */
         WorkingHours: {
             /**
@@ -5467,6 +6359,202 @@ export interface operations {
             };
         };
     };
+    list_datasets_api_v1_datasets_get: {
+        parameters: {
+            query?: {
+                task?: components["schemas"]["Task"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_dataset_api_v1_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_dataset_api_v1_datasets_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    attribution?: string;
+                    /**
+                     * Format: binary
+                     * @description a YOLO zip
+                     */
+                    file: string;
+                    licence: string;
+                    name: string;
+                    site_id: number;
+                    source: string;
+                    /** @enum {string} */
+                    task: "fire_smoke" | "mask" | "kitchen";
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPublic"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_dataset_api_v1_datasets__dataset_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "yolo" | "coco";
+            };
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dataset_exports_api_v1_datasets__dataset_id__exports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_policies_api_v1_deadline_policies_get: {
         parameters: {
             query?: never;
@@ -5923,6 +7011,73 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    download_model_api_v1_device_models__sha256__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description camera not registered at the site (do not retry) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description rate limited: retry after Retry-After */
@@ -6662,6 +7817,657 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GuidePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_images_api_v1_labelling_images_get: {
+        parameters: {
+            query?: {
+                task?: components["schemas"]["Task"] | null;
+                status?: ("unreviewed" | "confirmed" | "corrected" | "false_positive") | null;
+                site_id?: number | null;
+                /** @description one of id, captured_at, created_at, reviewed_at, status, task; a leading '-' sorts downwards; default -id */
+                sort?: string | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page (default 50) */
+                page_size?: number | null;
+                /** @description the same as page_size, as the other lists */
+                size?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LabelImagePublic_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_image_api_v1_labelling_images_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelImageCreate"];
+            };
+        };
+        responses: {
+            /** @description the alert's image already existed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_image_api_v1_labelling_images_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    camera_id: number;
+                    /** Format: date-time */
+                    captured_at?: string;
+                    /**
+                     * Format: binary
+                     * @description JPEG or PNG
+                     */
+                    image: string;
+                    /** @enum {string} */
+                    task: "fire_smoke" | "mask" | "kitchen";
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+        };
+    };
+    get_image_api_v1_labelling_images__image_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_boxes_api_v1_labelling_images__image_id__boxes_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoxesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_false_positive_api_v1_labelling_images__image_id__false_positive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FalsePositiveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelImagePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    image_file_api_v1_labelling_images__image_id__file_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    image_history_api_v1_labelling_images__image_id__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    vocabularies_api_v1_labelling_vocabularies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VocabularyPublic"][];
+                };
+            };
+        };
+    };
+    list_assignments_api_v1_model_assignments_get: {
+        parameters: {
+            query?: {
+                /** @description only this version's */
+                model_id?: number | null;
+                /** @description only this model name's */
+                name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_assignment_api_v1_model_assignments_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_assignment_api_v1_model_assignments__assignment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_models_api_v1_models_get: {
+        parameters: {
+            query?: {
+                /** @description only this model name */
+                name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_model_api_v1_models_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description the model card, YAML or JSON
+                     */
+                    card: string;
+                    /**
+                     * Format: binary
+                     * @description the model (.onnx)
+                     */
+                    file: string;
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+        };
+    };
+    get_model_api_v1_models__model_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_model_api_v1_models__model_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_model_file_api_v1_models__model_id__file_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    promote_api_v1_models__model_id__promote_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_rollout_api_v1_models__model_id__rollout_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_threshold_advice_api_v1_models__model_id__threshold_advice_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThresholdAdvice"][];
                 };
             };
             /** @description Validation Error */
