@@ -29,8 +29,15 @@ def w(session: Session) -> f.World:
     return f.world(session)
 
 
-def beat(client: TestClient, w: f.World, site: str, versions: dict[str, str]) -> None:
-    body = {"sent_at": datetime.now(UTC).isoformat(), "software_version": "1.0", "model_versions": versions}
+def beat(
+    client: TestClient, w: f.World, site: str, versions: dict[str, str], errors: dict[str, str] | None = None
+) -> None:
+    body: dict[str, Any] = {
+        "sent_at": datetime.now(UTC).isoformat(),
+        "software_version": "1.0",
+        "model_versions": versions,
+        "model_errors": errors or {},
+    }
     resp = client.post("/api/v1/device/heartbeats", headers=s.device_headers(w.device_keys[site]), json=body)
     assert resp.status_code == 204, resp.text
 
@@ -52,7 +59,7 @@ def test_heartbeats_drive_the_rollout(client: TestClient, session: Session, w: f
         w.devices["A1"].id: "pending",
         extra.id: "pending",
     }
-    assert body["counts"] == {"active": 0, "pending": 2, "other": 0}
+    assert body["counts"] == {"active": 0, "pending": 2, "other": 0, "failed": 0}
 
     beat(client, w, "A1", {"hats": "v2", "yunet": "2023"})
     beat(client, w, "A2", {"hats": "v1"})
@@ -60,16 +67,16 @@ def test_heartbeats_drive_the_rollout(client: TestClient, session: Session, w: f
     body = client.get(f"/api/v1/models/{v2['id']}/rollout", headers=admin).json()
     devices = {d["device_id"]: d for d in body["sites"][0]["devices"]}
     first = devices[w.devices["A1"].id]
-    assert set(first) == {"device_id", "name", "reported_version", "last_seen_at", "state"}
+    assert set(first) == {"device_id", "name", "reported_version", "last_seen_at", "state", "error"}
     assert (first["name"], first["reported_version"], first["state"]) == ("edge-A1", "v2", "active")
     assert first["last_seen_at"] is not None
-    assert body["counts"] == {"active": 1, "pending": 1, "other": 0}
+    assert body["counts"] == {"active": 1, "pending": 1, "other": 0, "failed": 0}
 
     # v1 runs everywhere else: A2 reports it, B1 reports another version; the canary site is not v1's.
     body = client.get(f"/api/v1/models/{v1['id']}/rollout", headers=admin).json()
     states = {x["site_id"]: [d["state"] for d in x["devices"]] for x in body["sites"]}
     assert states == {w.site_a2.id: ["active"], w.site_b1.id: ["other"]}
-    assert body["counts"] == {"active": 1, "pending": 0, "other": 1}
+    assert body["counts"] == {"active": 1, "pending": 0, "other": 1, "failed": 0}
     reported = {x["site_id"]: x["devices"][0]["reported_version"] for x in body["sites"]}
     assert reported[w.site_b1.id] == "v0"
 
@@ -78,6 +85,28 @@ def test_heartbeats_drive_the_rollout(client: TestClient, session: Session, w: f
     assert [x["site_id"] for x in reg_b["sites"]] == [w.site_b1.id]
     assert client.get(f"/api/v1/models/{v2['id']}/rollout", headers=f.bearer(session, "sa_a1")).status_code == 403
     assert client.get("/api/v1/models/999999/rollout", headers=admin).status_code == 404
+
+
+def test_a_version_the_device_could_not_load_shows_as_failed(client: TestClient, session: Session, w: f.World) -> None:
+    admin = f.bearer(session, "admin")
+    v1, v2 = m.uploaded(client, admin, "v1", seed=1), m.uploaded(client, admin, "v2", seed=2)
+    m.assign(client, admin, v2["id"], site_id=w.site_a1.id, canary=True)
+    # The edge keeps v1 running and says why v2 did not take.
+    beat(client, w, "A1", {"hats": "v1"}, {"hats": "v2: load failed: input size 96x96 does not fit the file"})
+    body = client.get(f"/api/v1/models/{v2['id']}/rollout", headers=admin).json()
+    device = body["sites"][0]["devices"][0]
+    assert (device["state"], device["reported_version"]) == ("failed", "v1")
+    assert device["error"] == "v2: load failed: input size 96x96 does not fit the file"
+    assert body["counts"] == {"active": 0, "pending": 0, "other": 0, "failed": 1}
+    shown = client.get(f"/api/v1/devices/{w.devices['A1'].id}", headers=admin).json()
+    assert shown["model_errors"] == {"hats": "v2: load failed: input size 96x96 does not fit the file"}
+    # An error about another version does not make this one failed; a later good report clears it.
+    v1_row = client.get(f"/api/v1/models/{v1['id']}/rollout", headers=admin).json()
+    assert v1_row["counts"]["failed"] == 0
+    beat(client, w, "A1", {"hats": "v2"})
+    body = client.get(f"/api/v1/models/{v2['id']}/rollout", headers=admin).json()
+    assert body["sites"][0]["devices"][0]["state"] == "active" and body["sites"][0]["devices"][0]["error"] is None
+    assert client.get(f"/api/v1/devices/{w.devices['A1'].id}", headers=admin).json()["model_errors"] == {}
 
 
 def test_devices_api_shows_reported_versions(client: TestClient, session: Session, w: f.World) -> None:

@@ -23,8 +23,8 @@ from brightkitchen.protocol.v1 import (
 
 __all__ = [
     "PROTOCOL_VERSION",
-    "AssignedModel",
     "VIOLATION_NAMES_ZH",
+    "AssignedModel",
     "Box",
     "CameraConfig",
     "CameraHealth",

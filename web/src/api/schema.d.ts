@@ -3134,6 +3134,13 @@ export interface components {
             /** Last Heartbeat At */
             last_heartbeat_at: string | null;
             /**
+             * Model Errors
+             * @description model name -> why an assigned version could not be put to work
+             */
+            model_errors?: {
+                [key: string]: string;
+            };
+            /**
              * Model Versions
              * @description model name -> version, as the device's heartbeats report
              */
@@ -3178,6 +3185,13 @@ export interface components {
             key_issued_at: string | null;
             /** Last Heartbeat At */
             last_heartbeat_at: string | null;
+            /**
+             * Model Errors
+             * @description model name -> why an assigned version could not be put to work
+             */
+            model_errors?: {
+                [key: string]: string;
+            };
             /**
              * Model Versions
              * @description model name -> version, as the device's heartbeats report
@@ -4458,6 +4472,11 @@ export interface components {
              */
             active: number;
             /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
              * Other
              * @default 0
              */
@@ -4472,6 +4491,8 @@ export interface components {
         RolloutDevice: {
             /** Device Id */
             device_id: number;
+            /** Error */
+            error?: string | null;
             /** Last Seen At */
             last_seen_at: string | null;
             /** Name */
@@ -4482,7 +4503,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "active" | "pending" | "other";
+            state: "active" | "pending" | "other" | "failed";
         };
         /** RolloutOut */
         RolloutOut: {

@@ -26,4 +26,6 @@ class Device(Base):
     # The model versions its heartbeats report (name -> version), and since when it has reported exactly these.
     model_versions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     model_versions_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # name -> "version: why", for an assigned model the device could not download, check or load
+    model_errors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -31,6 +31,9 @@ class DevicePublic(BaseModel):
     software_version: str
     model_versions: dict[str, str] = Field(description="model name -> version, as the device's heartbeats report")
     model_versions_at: datetime | None = Field(description="since when the device has reported these versions")
+    model_errors: dict[str, str] = Field(
+        default_factory=dict, description="model name -> why an assigned version could not be put to work"
+    )
     key_issued_at: datetime | None
     revoked_at: datetime | None
 

@@ -13,8 +13,8 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
-from brightkitchen.protocol.model_card import ModelCard, resolve_layout
 from brightkitchen.platform.problems import Problem
+from brightkitchen.protocol.model_card import ModelCard, resolve_layout
 from brightkitchen.protocol.v1 import AssignedModel
 
 MAX_CARD_BYTES = 256 * 1024

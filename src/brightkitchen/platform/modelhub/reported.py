@@ -18,10 +18,18 @@ def reported_versions(hb: Heartbeat) -> dict[str, str]:
     return dict(sorted(items)[:MAX_REPORTED])
 
 
+def reported_errors(hb: Heartbeat) -> dict[str, str]:
+    """The heartbeat's ``model_errors`` (name -> "version: why"), bounded like the versions."""
+    return dict(sorted(hb.model_errors.items())[:MAX_REPORTED])
+
+
 def model_report(device: Device | None, hb: Heartbeat, now: datetime) -> dict[str, Any]:
-    """The columns a heartbeat sets: the versions, and since when the device has reported exactly these
-    (unchanged reports leave that time alone, so it says when the device switched)."""
-    versions = reported_versions(hb)
-    if device is not None and device.model_versions == versions and device.model_versions_at is not None:
-        return {}
-    return {"model_versions": versions, "model_versions_at": now}
+    """The columns a heartbeat sets: the versions, since when the device has reported exactly these
+    (unchanged reports leave that time alone, so it says when the device switched), and the errors."""
+    versions, errors = reported_versions(hb), reported_errors(hb)
+    out: dict[str, Any] = {}
+    if device is None or device.model_versions != versions or device.model_versions_at is None:
+        out |= {"model_versions": versions, "model_versions_at": now}
+    if device is None or (device.model_errors or {}) != errors:
+        out["model_errors"] = errors
+    return out

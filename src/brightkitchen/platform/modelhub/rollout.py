@@ -1,6 +1,7 @@
 """How far a model version has reached: per site where it is effective, each device and the version its
 heartbeats report. A device is ``active`` when it reports this name at this version, ``other`` when it reports
-another version of the name, ``pending`` when it reports none (not yet loaded, or never seen)."""
+another version of the name, ``pending`` when it reports none (not yet loaded, or never seen), ``failed`` when
+it reports that this version could not be downloaded, checked or loaded (it keeps running the previous one)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from brightkitchen.platform.modelhub.models import ModelVersion
 from brightkitchen.platform.modelhub.schemas import DeviceState, RolloutCounts, RolloutDevice, RolloutOut, RolloutSite
 
 
-def device_state(reported: str | None, version: str) -> DeviceState:
-    if reported is None:
-        return "pending"
-    return "active" if reported == version else "other"
+def device_state(reported: str | None, version: str, error: str | None = None) -> DeviceState:
+    if reported == version:
+        return "active"
+    if error is not None and error.startswith(f"{version}:"):
+        return "failed"
+    return "pending" if reported is None else "other"
 
 
 def rollout(session: Session, principal: Principal, version: ModelVersion) -> RolloutOut:
@@ -31,7 +34,8 @@ def rollout(session: Session, principal: Principal, version: ModelVersion) -> Ro
     counts = RolloutCounts()
     for device in devices:
         reported = (device.model_versions or {}).get(version.name)
-        state = device_state(reported, version.version)
+        error = (device.model_errors or {}).get(version.name)
+        state = device_state(reported, version.version, error)
         setattr(counts, state, getattr(counts, state) + 1)
         by_site.setdefault(device.site_id, []).append(
             RolloutDevice(
@@ -40,6 +44,7 @@ def rollout(session: Session, principal: Principal, version: ModelVersion) -> Ro
                 reported_version=reported,
                 last_seen_at=device.last_heartbeat_at,
                 state=state,
+                error=error if state == "failed" else None,
             )
         )
     sites = [

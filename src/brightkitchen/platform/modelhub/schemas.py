@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Threshold = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Scope = Literal["region", "site"]
-DeviceState = Literal["active", "pending", "other"]
+DeviceState = Literal["active", "pending", "other", "failed"]
 
 
 class ModelVersionOut(BaseModel):
@@ -68,6 +68,7 @@ class RolloutDevice(BaseModel):
     reported_version: str | None
     last_seen_at: datetime | None
     state: DeviceState
+    error: str | None = None
 
 
 class RolloutSite(BaseModel):
@@ -81,6 +82,7 @@ class RolloutCounts(BaseModel):
     active: int = 0
     pending: int = 0
     other: int = 0
+    failed: int = 0
 
 
 class RolloutOut(BaseModel):

@@ -182,7 +182,7 @@ export interface AssignmentPut {
   label_thresholds?: Record<string, number>
 }
 
-export type DeviceRolloutState = 'active' | 'pending' | 'other'
+export type DeviceRolloutState = 'active' | 'pending' | 'other' | 'failed'
 
 export interface ModelRollout {
   model_id: number
@@ -198,6 +198,8 @@ export interface ModelRollout {
       reported_version: string | null
       last_seen_at: string | null
       state: DeviceRolloutState
+      /** why this version could not be put to work ("version: why"), when the state is failed */
+      error?: string | null
     }[]
   }[]
   counts: Record<DeviceRolloutState, number>

@@ -97,10 +97,12 @@ def upgrade() -> None:
     with op.batch_alter_table("devices") as batch:
         batch.add_column(sa.Column("model_versions", sa.JSON(), server_default="{}", nullable=False))
         batch.add_column(sa.Column("model_versions_at", UTC(timezone=True), nullable=True))
+        batch.add_column(sa.Column("model_errors", sa.JSON(), server_default="{}", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("devices") as batch:
+        batch.drop_column("model_errors")
         batch.drop_column("model_versions_at")
         batch.drop_column("model_versions")
     op.drop_index(op.f("ix_model_audit_at"), table_name="model_audit")
