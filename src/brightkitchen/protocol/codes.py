@@ -18,6 +18,14 @@ class ViolationCode(StrEnum):
     floor_water = "floor_water"
     fire_smoke = "fire_smoke"
     camera_fault = "camera_fault"
+    # Daily records and sensors (raised by the platform, not by cameras)
+    morning_check_missing = "morning_check_missing"
+    sample_missing = "sample_missing"
+    disinfection_missing = "disinfection_missing"
+    health_cert_expired = "health_cert_expired"
+    supplier_cert_expired = "supplier_cert_expired"
+    cold_chain_temperature = "cold_chain_temperature"
+    gas_leak = "gas_leak"
 
 
 VIOLATION_NAMES_ZH: dict[ViolationCode, str] = {
@@ -35,4 +43,11 @@ VIOLATION_NAMES_ZH: dict[ViolationCode, str] = {
     ViolationCode.floor_water: "地面积水",
     ViolationCode.fire_smoke: "烟火",
     ViolationCode.camera_fault: "摄像头异常",
+    ViolationCode.morning_check_missing: "晨检未完成",
+    ViolationCode.sample_missing: "留样缺失",
+    ViolationCode.disinfection_missing: "消毒未记录",
+    ViolationCode.health_cert_expired: "健康证过期",
+    ViolationCode.supplier_cert_expired: "供应商资质过期",
+    ViolationCode.cold_chain_temperature: "冷藏温度异常",
+    ViolationCode.gas_leak: "燃气泄漏",
 }

@@ -5183,7 +5183,7 @@ export interface components {
          * ViolationCode
          * @enum {string}
          */
-        ViolationCode: "no_mask" | "no_chef_hat" | "no_uniform" | "shirtless" | "no_gloves" | "smoking" | "phone_use" | "rodent" | "stove_unattended" | "intrusion" | "bin_uncovered" | "floor_water" | "fire_smoke" | "camera_fault";
+        ViolationCode: "no_mask" | "no_chef_hat" | "no_uniform" | "shirtless" | "no_gloves" | "smoking" | "phone_use" | "rodent" | "stove_unattended" | "intrusion" | "bin_uncovered" | "floor_water" | "fire_smoke" | "camera_fault" | "morning_check_missing" | "sample_missing" | "disinfection_missing" | "health_cert_expired" | "supplier_cert_expired" | "cold_chain_temperature" | "gas_leak";
         /** VocabularyPublic */
         VocabularyPublic: {
             /**

@@ -148,6 +148,13 @@ const en: Messages = {
     floor_water: 'Water on floor',
     fire_smoke: 'Fire or smoke',
     camera_fault: 'Camera fault',
+    morning_check_missing: 'Morning check not done',
+    sample_missing: 'Food sample missing',
+    disinfection_missing: 'Disinfection not recorded',
+    health_cert_expired: 'Health certificate expired',
+    supplier_cert_expired: 'Supplier licence expired',
+    cold_chain_temperature: 'Cold-chain temperature out of range',
+    gas_leak: 'Gas leak',
   },
   siteKind: {
     school: 'School',

@@ -149,6 +149,13 @@ const zhCN = {
     floor_water: '地面积水',
     fire_smoke: '烟火',
     camera_fault: '摄像头异常',
+    morning_check_missing: '晨检未完成',
+    sample_missing: '留样缺失',
+    disinfection_missing: '消毒未记录',
+    health_cert_expired: '健康证过期',
+    supplier_cert_expired: '供应商资质过期',
+    cold_chain_temperature: '冷藏温度异常',
+    gas_leak: '燃气泄漏',
   },
   siteKind: {
     school: '学校',

@@ -15,6 +15,13 @@ export const VIOLATION_CODES = [
   'floor_water',
   'fire_smoke',
   'camera_fault',
+  'morning_check_missing',
+  'sample_missing',
+  'disinfection_missing',
+  'health_cert_expired',
+  'supplier_cert_expired',
+  'cold_chain_temperature',
+  'gas_leak',
 ] as const
 
 export type ViolationCode = (typeof VIOLATION_CODES)[number]

@@ -100,6 +100,8 @@ const CODE_COLORS: Record<string, string> = {
   fire_smoke: '#d03050',
   intrusion: '#f56c6c',
   camera_fault: '#909399',
+  cold_chain_temperature: '#409eff',
+  gas_leak: '#d03050',
 }
 
 export function codeColor(code: string): string {
