@@ -30,12 +30,16 @@ from brightkitchen.platform.notify.views import router as notify_router
 from brightkitchen.platform.problems import install_problem_handlers
 from brightkitchen.platform.public.views import router as public_router
 from brightkitchen.platform.readiness import router as readiness_router
+from brightkitchen.platform.records.views import router as records_router
 from brightkitchen.platform.regions.views import router as regions_router
 from brightkitchen.platform.reports.views import router as reports_router
 from brightkitchen.platform.rollout.views import router as rollout_router
 from brightkitchen.platform.security import require_secret_key
+from brightkitchen.platform.sensors.mqtt import SensorListener
+from brightkitchen.platform.sensors.views import router as sensors_router
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.views import router as sites_router
+from brightkitchen.platform.staff.views import router as staff_router
 from brightkitchen.platform.stats.views import router as stats_router
 from brightkitchen.platform.storage.views import router as evidence_router
 from brightkitchen.platform.users.views import router as users_router
@@ -69,6 +73,9 @@ def api_router() -> APIRouter:
         video_router,
         labelling_router,
         models_router,
+        records_router,
+        staff_router,
+        sensors_router,
         readiness_router,
     ):
         api.include_router(router)
@@ -87,11 +94,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop = JobLoop(ctx) if ctx.settings.jobs_enabled else None
     if loop:
         loop.start()
+    sensors = _sensor_listener(ctx)
+    if sensors:
+        sensors.start()
     try:
         yield
     finally:
+        if sensors:
+            sensors.stop()
         if loop:
             loop.stop()
+
+
+def _sensor_listener(ctx: PlatformContext) -> SensorListener | None:
+    """With mqtt_url set every worker subscribes, in one shared-subscription group: the broker gives each
+    reading to one of them."""
+    s = ctx.settings
+    if not s.mqtt_url:
+        return None
+    return SensorListener(ctx, s.mqtt_url, username=s.mqtt_username, password=s.mqtt_password, tls_ca=s.mqtt_tls_ca,
+                          group=s.mqtt_share_group)  # fmt: skip
 
 
 def create_app(settings: Settings | None = None, ctx: PlatformContext | None = None) -> FastAPI:

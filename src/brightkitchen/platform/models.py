@@ -23,6 +23,7 @@ from brightkitchen.platform.labelling.models import (
 )
 from brightkitchen.platform.modelhub.models import ModelAssignment, ModelAudit, ModelVersion
 from brightkitchen.platform.notify.models import Notification, NotifyChannel
+from brightkitchen.platform.records.models import Record, RecordPhoto, RecordSchedule, RecordVersion
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.rollout.models import (
     Acceptance,
@@ -32,7 +33,9 @@ from brightkitchen.platform.rollout.models import (
     SiteRollout,
     Training,
 )
+from brightkitchen.platform.sensors.models import Sensor, SensorReading
 from brightkitchen.platform.sites.models import Camera, KitchenArea, Site
+from brightkitchen.platform.staff.models import Staff
 from brightkitchen.platform.users.models import AccessToken, User
 from brightkitchen.platform.video.models import (
     CameraRecording,
@@ -75,12 +78,19 @@ __all__ = [
     "Playback",
     "PlaybackSegment",
     "RateCounter",
+    "Record",
+    "RecordPhoto",
+    "RecordSchedule",
+    "RecordVersion",
     "Rectification",
     "RectificationPhoto",
     "Region",
     "RolloutStatusChange",
+    "Sensor",
+    "SensorReading",
     "Site",
     "SiteRollout",
+    "Staff",
     "Training",
     "User",
     "VideoAccess",

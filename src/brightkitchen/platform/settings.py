@@ -168,6 +168,20 @@ class Settings(BaseSettings):
         default=3600, gt=0, description="How long the segments of a finished playback stay on disk"
     )
 
+    # Sensors over MQTT (docs/sensors.md).
+    mqtt_url: str | None = Field(
+        default=None,
+        description="MQTT broker for sensor readings (mqtt://host:1883 or mqtts://host:8883); when set, `serve` "
+        "subscribes too (a shared subscription: each reading goes to one worker)",
+    )
+    mqtt_username: str | None = Field(default=None, description="MQTT login of the platform; None = anonymous")
+    mqtt_password: str | None = Field(default=None, description="MQTT password of the platform")
+    mqtt_tls_ca: Path | None = Field(default=None, description="CA certificate file that signed the broker's TLS cert")
+    mqtt_share_group: str = Field(
+        default="brightkitchen", description="Shared-subscription group; every platform process joins the same one"
+    )
+    sensor_retention_days: int = Field(default=90, gt=0, description="Raw sensor readings are deleted after this")
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -36,6 +36,12 @@ class Action(StrEnum):
     clear = "clear"  # the platform closes a camera_fault alert when the device or camera recovers
 
 
+# Conditions the platform watches itself: it closes their alert when the condition recovers.
+CLEARED_BY_PLATFORM = frozenset(
+    {ViolationCode.camera_fault, ViolationCode.cold_chain_temperature, ViolationCode.gas_leak}
+)
+
+
 @dataclass(frozen=True)
 class Rule:
     sources: frozenset[AlertState]
@@ -144,8 +150,8 @@ def apply(session: Session, alert: Alert, action: Action, actor: Actor, now: dat
         raise WrongState(f"cannot {action.value} an alert that is {alert.state}")
     if rule.needs_reason and not reason:
         raise ReasonRequired(f"{action.value} needs a reason")
-    if action is Action.clear and alert.code != ViolationCode.camera_fault:
-        raise NotAllowed("only camera_fault alerts are cleared by the platform")
+    if action is Action.clear and alert.code not in CLEARED_BY_PLATFORM:
+        raise NotAllowed("only fault and sensor-breach alerts are cleared by the platform")
     values = _side_effects(action, rule.target, now, reason)
     result = session.execute(
         update(Alert)

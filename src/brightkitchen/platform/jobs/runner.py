@@ -12,10 +12,12 @@ from sqlalchemy.exc import OperationalError
 
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.jobs.records import run_record_jobs
 from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
 from brightkitchen.platform.notify.outbox import Delivery, deliver_due
 from brightkitchen.platform.notify.pool import DeliveryPool
+from brightkitchen.platform.sensors.jobs import prune_readings
 from brightkitchen.platform.storage.reclaim import reclaim_due
 from brightkitchen.platform.video.jobs import cleanup_video
 
@@ -49,9 +51,11 @@ def run_due_jobs(ctx: PlatformContext, now: datetime | None = None, pool: Delive
         ("push", lambda: setattr(report, "pushed", push_new(ctx, now))),
         ("escalate", lambda: setattr(report, "escalated", escalate_due(ctx, now))),
         ("rollout", lambda: run_rollout_jobs(ctx, now)),
+        ("records", lambda: run_record_jobs(ctx, now)),
         ("deliver", deliver),
         ("video", lambda: cleanup_video(ctx, now)),
         ("reclaim", lambda: reclaim_due(ctx, now)),
+        ("sensors", lambda: prune_readings(ctx, now)),
     ]
     for name, step in steps:
         try:

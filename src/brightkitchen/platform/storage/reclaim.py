@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.alerts.models import AlertEvidence, Rectification, RectificationPhoto
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.labelling.models import LabelImage
+from brightkitchen.platform.records.models import RecordPhoto
 from brightkitchen.platform.rollout.models import AcceptancePhoto
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.storage.base import InvalidKey, check_key, source_key
@@ -35,7 +36,7 @@ class Reclaimed:
 
 def _referenced(session: Session) -> set[str]:
     """Every key a row points at (evidence, rectification and acceptance photos, cameras' latest pictures,
-    frames kept for labelling)."""
+    frames kept for labelling, record photos)."""
     stmt: CompoundSelect[Any] = union_all(
         select(AlertEvidence.storage_key),
         select(Rectification.photo_key),
@@ -43,6 +44,7 @@ def _referenced(session: Session) -> set[str]:
         select(AcceptancePhoto.storage_key),
         select(Camera.latest_picture_key).where(Camera.latest_picture_key.is_not(None)),
         select(LabelImage.storage_key),
+        select(RecordPhoto.storage_key),
     )
     return {str(k) for k in session.scalars(stmt) if k}
 
