@@ -35,6 +35,35 @@ const routes: RouteRecordRaw[] = [
         component: () => import('./views/school/TodayView.vue'),
         meta: { roles: SCHOOL_ROLES },
       },
+      {
+        path: 'records',
+        name: 'records',
+        component: () => import('./views/records/RecordsHomeView.vue'),
+        meta: { roles: SCHOOL_ROLES },
+      },
+      {
+        path: 'records/new/:kind',
+        name: 'recordNew',
+        component: () => import('./views/records/RecordFormView.vue'),
+        props: (r) => ({ kind: String(r.params.kind), meal: r.query.meal ? String(r.query.meal) : undefined }),
+        meta: { roles: SCHOOL_ROLES },
+      },
+      {
+        // Open to every signed-in person: the API scopes it (a school its site, the region its sites).
+        path: 'records/list/:kind?',
+        name: 'recordList',
+        component: () => import('./views/records/RecordListView.vue'),
+        props: (r) => ({ kind: r.params.kind ? String(r.params.kind) : 'morning_check' }),
+      },
+      { path: 'staff', name: 'staff', component: () => import('./views/records/StaffView.vue') },
+      { path: 'sensors', name: 'sensors', component: () => import('./views/records/SensorsView.vue') },
+      { path: 'completion', name: 'completion', component: () => import('./views/records/CompletionView.vue') },
+      {
+        path: 'certificates',
+        name: 'certificates',
+        component: () => import('./views/records/CertificatesView.vue'),
+        meta: { roles: REGION_ROLES },
+      },
       { path: 'alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
       {
         path: 'alerts/:id(\\d+)',

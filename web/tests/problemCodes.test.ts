@@ -18,6 +18,7 @@ const SERVER_CODES = [
   'invalid_last_event_id', 'concern_wrong_state', 'concern_regulator_only',
   'unknown_label', 'bad_box', 'bad_image', 'no_snapshot', 'no_picture', 'empty', 'bad_card', 'bad_model',
   'duplicate_version', 'assigned',
+  'invalid_record', 'unknown_photo', 'not_power_sensor', 'unreadable_file',
 ] as const
 
 function translator(messages: object): { t: (k: string, p?: Record<string, unknown>) => string; has: (k: string) => boolean } {

@@ -40,8 +40,17 @@ describe('role groups', () => {
     expect(navFor('regulator')).toEqual(navFor('admin'))
     expect(navFor('regulator')).toContain('rollout')
     expect(navFor('regulator')).toContain('concerns')
-    expect(navFor('school_admin')).toEqual(['today', 'alerts', 'cameras', 'acceptance', 'wall', 'concerns'])
-    expect(navFor('school_staff')).toEqual(['today', 'alerts', 'cameras', 'acceptance'])
+    expect(navFor('school_admin')).toEqual([
+      'today',
+      'records',
+      'alerts',
+      'cameras',
+      'sensors',
+      'acceptance',
+      'wall',
+      'concerns',
+    ])
+    expect(navFor('school_staff')).toEqual(['today', 'records', 'alerts', 'cameras', 'sensors', 'acceptance'])
     for (const role of ALL) expect(navFor(role).includes('concerns'), role).toBe(inGroup(role, MANAGER_ROLES))
   })
 

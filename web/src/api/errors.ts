@@ -5,6 +5,8 @@ export interface FieldError {
   message: string
   /** pydantic's error type (`missing`, `string_too_short`, …) when the server gives one */
   type?: string
+  /** the sheet row of an import's error (row 1 is the header) */
+  row?: number
 }
 
 export class ApiError extends Error {
@@ -54,6 +56,7 @@ function fieldErrors(value: unknown): FieldError[] {
     const out: FieldError = { field, message }
     const type = str(rec.type)
     if (type) out.type = type
+    if (typeof rec.row === 'number' && Number.isInteger(rec.row)) out.row = rec.row
     return [out]
   })
 }

@@ -709,6 +709,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/device/sensors/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Relay sensor readings heard by the edge */
+        post: operations["relay_readings_api_v1_device_sensors_readings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/device/video/demand": {
         parameters: {
             query?: never;
@@ -1401,6 +1418,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/completion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 台账完成率 per site and kind over a date range */
+        get: operations["completion_api_v1_records_completion_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload one photo for a record (JPEG/PNG by content); use its id in photo_ids */
+        post: operations["upload_photo_api_v1_records_photos_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/photos/{photo_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A record photo (the caller's scope) */
+        get: operations["read_photo_api_v1_records_photos__photo_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/schedules/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A site's record schedule */
+        get: operations["get_schedule_api_v1_records_schedules__site_id__get"];
+        /** Set a site's record schedule (the school's admin, or an administrator) */
+        put: operations["put_schedule_api_v1_records_schedules__site_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's scheduled records and whether each is done */
+        get: operations["today_api_v1_records_today_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records of one kind, newest first */
+        get: operations["list_records_api_v1_records__kind__get"];
+        put?: never;
+        /** Make a record (school users, their own site) */
+        post: operations["create_record_api_v1_records__kind__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{kind}/{record_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a record: a new version with a reason; earlier versions stay in its history */
+        post: operations["correct_record_api_v1_records__kind___record_id__corrections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/records/{kind}/{record_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a record, oldest first */
+        get: operations["record_history_api_v1_records__kind___record_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -1574,6 +1729,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sensors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sensors the caller may see */
+        get: operations["list_sensors_api_v1_sensors_get"];
+        put?: never;
+        /** Create Sensor */
+        post: operations["create_sensor_api_v1_sensors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sensors/{sensor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Sensor */
+        get: operations["get_sensor_api_v1_sensors__sensor_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Sensor */
+        delete: operations["delete_sensor_api_v1_sensors__sensor_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Sensor */
+        patch: operations["update_sensor_api_v1_sensors__sensor_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/sensors/{sensor_id}/on-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seconds a power sensor was on */
+        get: operations["sensor_on_time_api_v1_sensors__sensor_id__on_time_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sensors/{sensor_id}/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readings in buckets, for charts */
+        get: operations["sensor_readings_api_v1_sensors__sensor_id__readings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites": {
         parameters: {
             query?: never;
@@ -1695,6 +1921,93 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The staff roster of the sites the caller sees */
+        get: operations["list_staff_api_v1_staff_get"];
+        put?: never;
+        /** Add a person to the roster (the school's admin, or an administrator) */
+        post: operations["create_staff_api_v1_staff_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active staff whose health certificate expires soon or has expired */
+        get: operations["certificates_api_v1_staff_certificates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roster as an .xlsx sheet (the import's headers) */
+        get: operations["export_staff_api_v1_staff_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import the roster from an .xlsx sheet (Chinese headers); all-or-nothing */
+        post: operations["import_staff_api_v1_staff_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/{staff_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One staff member */
+        get: operations["get_staff_api_v1_staff__staff_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a staff member; `active: false` takes them off the roster (no hard delete) */
+        patch: operations["patch_staff_api_v1_staff__staff_id__patch"];
         trace?: never;
     };
     "/api/v1/stats/overview": {
@@ -2376,6 +2689,11 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_import_staff_api_v1_staff_import_post */
+        Body_import_staff_api_v1_staff_import_post: {
+            /** File */
+            file: string;
+        };
         /** BoxIn */
         BoxIn: {
             /** Label */
@@ -2756,10 +3074,29 @@ export interface components {
             stream_url?: string | null;
         };
         /**
+         * CertState
+         * @enum {string}
+         */
+        CertState: "valid" | "expiring" | "expired";
+        /**
          * ChannelKind
          * @enum {string}
          */
         ChannelKind: "webhook" | "wecom" | "dingtalk" | "email";
+        /** ChartPoint */
+        ChartPoint: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+            /** Value */
+            value: number;
+        };
         /** ChecklistPublic */
         ChecklistPublic: {
             acceptance: components["schemas"]["AcceptancePublic"] | null;
@@ -2784,6 +3121,17 @@ export interface components {
             status_since: string;
             test_request: components["schemas"]["AlertTestRequestPublic"] | null;
             training: components["schemas"]["TrainingPublic"] | null;
+        };
+        /** Completion */
+        Completion: {
+            /** By Kind */
+            by_kind: {
+                [key: string]: components["schemas"]["Rate"];
+            };
+            /** Days */
+            days: number;
+            /** Sites */
+            sites: components["schemas"]["SiteCompletion"][];
         };
         /** ConcernCreate */
         ConcernCreate: {
@@ -2955,6 +3303,20 @@ export interface components {
             note: string;
             to_state: components["schemas"]["ConcernState"];
         };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Photo Ids
+             * @description Omitted: the photos stay
+             */
+            photo_ids?: number[] | null;
+            /** Reason */
+            reason: string;
+        };
         /** Counts */
         Counts: {
             /**
@@ -3075,6 +3437,16 @@ export interface components {
             rectify_hours: number;
             /** Region Id */
             region_id: number;
+        };
+        /** Deadlines */
+        Deadlines: {
+            disinfection?: components["schemas"]["MealDeadlines"];
+            /**
+             * Morning Check
+             * @default 09:00
+             */
+            morning_check: string;
+            sample_retention?: components["schemas"]["MealDeadlines"];
         };
         /**
          * DeviceConfig
@@ -3554,6 +3926,29 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * Meal
+         * @enum {string}
+         */
+        Meal: "breakfast" | "lunch" | "dinner";
+        /** MealDeadlines */
+        MealDeadlines: {
+            /**
+             * Breakfast
+             * @default 10:00
+             */
+            breakfast: string;
+            /**
+             * Dinner
+             * @default 20:00
+             */
+            dinner: string;
+            /**
+             * Lunch
+             * @default 14:00
+             */
+            lunch: string;
+        };
         /** ModelVersionOut */
         ModelVersionOut: {
             /** Card */
@@ -3749,6 +4144,13 @@ export interface components {
             /** Site Name */
             site_name: string;
         };
+        /** OnTime */
+        OnTime: {
+            /** Readings */
+            readings: number;
+            /** Seconds On */
+            seconds_on: number;
+        };
         /**
          * OnlineFilter
          * @enum {string}
@@ -3886,10 +4288,32 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[RecordPublic] */
+        Page_RecordPublic_: {
+            /** Items */
+            items: components["schemas"]["RecordPublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[RegionPublic] */
         Page_RegionPublic_: {
             /** Items */
             items: components["schemas"]["RegionPublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[SensorPublic] */
+        Page_SensorPublic_: {
+            /** Items */
+            items: components["schemas"]["SensorPublic"][];
             /** Page */
             page: number;
             /** Size */
@@ -3923,6 +4347,17 @@ export interface components {
         Page_SiteStatusPublic_: {
             /** Items */
             items: components["schemas"]["SiteStatusPublic"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[StaffPublic] */
+        Page_StaffPublic_: {
+            /** Items */
+            items: components["schemas"]["StaffPublic"][];
             /** Page */
             page: number;
             /** Size */
@@ -3964,6 +4399,13 @@ export interface components {
             id: number;
             /** Size */
             size: number;
+            /** Url */
+            url: string;
+        };
+        /** PhotoRef */
+        PhotoRef: {
+            /** Photo Id */
+            photo_id: number;
             /** Url */
             url: string;
         };
@@ -4203,6 +4645,18 @@ export interface components {
              */
             until: string;
         };
+        /** Rate */
+        Rate: {
+            /** Done */
+            done: number;
+            /** Expected */
+            expected: number;
+            /**
+             * Rate
+             * @description done / expected; null when nothing is expected
+             */
+            rate: number | null;
+        };
         /** ReadCreate */
         ReadCreate: {
             /**
@@ -4210,6 +4664,11 @@ export interface components {
              * @description mark alerts up to this id read; omitted: all of them now
              */
             up_to?: number | null;
+        };
+        /** Readings */
+        Readings: {
+            /** Points */
+            points: components["schemas"]["ChartPoint"][];
         };
         /**
          * ReceiptLookup
@@ -4244,6 +4703,64 @@ export interface components {
              */
             at: string;
             state: components["schemas"]["ConcernState"];
+        };
+        /** RecordIn */
+        RecordIn: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            meal?: components["schemas"]["Meal"] | null;
+            /** Photo Ids */
+            photo_ids?: number[];
+            /**
+             * Record Date
+             * Format: date
+             */
+            record_date: string;
+            /**
+             * Site Id
+             * @description School users: their own site, may be omitted
+             */
+            site_id?: number | null;
+        };
+        /**
+         * RecordKind
+         * @enum {string}
+         */
+        RecordKind: "morning_check" | "sample_retention" | "disinfection" | "accompanied_meal" | "incoming_goods" | "pesticide_test";
+        /** RecordPublic */
+        RecordPublic: {
+            /** Corrected */
+            corrected: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Name */
+            created_by_name: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            kind: components["schemas"]["RecordKind"];
+            meal: components["schemas"]["Meal"] | null;
+            /** Photos */
+            photos: components["schemas"]["PhotoRef"][];
+            /**
+             * Record Date
+             * Format: date
+             */
+            record_date: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** Version */
+            version: number;
         };
         /**
          * RecordingHealth
@@ -4412,6 +4929,33 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** RelayBatch */
+        RelayBatch: {
+            /** Readings */
+            readings: components["schemas"]["RelayReading"][];
+        };
+        /** RelayReading */
+        RelayReading: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Key */
+            key: string;
+            /** Value */
+            value: number;
+        };
+        /** RelayResult */
+        RelayResult: {
+            /** Accepted */
+            accepted: number;
+            /**
+             * Unknown Keys
+             * @description keys with no enabled sensor at this site (logged, not stored)
+             */
+            unknown_keys: string[];
+        };
         /**
          * ReportFormat
          * @enum {string}
@@ -4533,6 +5077,14 @@ export interface components {
          * @enum {string}
          */
         RolloutStatus: "not_started" | "in_progress" | "accepted" | "regressed";
+        /** Rule */
+        Rule: {
+            /** Duration S */
+            duration_s: number;
+            op: components["schemas"]["RuleOp"];
+            /** Threshold */
+            threshold: number;
+        };
         /** RuleConfig */
         RuleConfig: {
             code: components["schemas"]["ViolationCode"];
@@ -4562,6 +5114,24 @@ export interface components {
              */
             persist_s: number;
         };
+        /**
+         * RuleOp
+         * @enum {string}
+         */
+        RuleOp: "above" | "below";
+        /**
+         * Schedule
+         * @description The body of PUT and the answer of GET /records/schedules/{site_id}.
+         */
+        Schedule: {
+            deadlines?: components["schemas"]["Deadlines"];
+            /** Holidays */
+            holidays?: string[];
+            /** Meals */
+            meals?: components["schemas"]["Meal"][];
+            /** School Days */
+            school_days?: number[];
+        };
         /** SendTestResult */
         SendTestResult: {
             /** Errcode */
@@ -4580,6 +5150,104 @@ export interface components {
              * Format: date-time
              */
             sent_at: string;
+        };
+        /** SensorCreate */
+        SensorCreate: {
+            /**
+             * Area Id
+             * @description a kitchen area of the site
+             */
+            area_id?: number | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Key */
+            key: string;
+            kind: components["schemas"]["SensorKind"];
+            /** Name */
+            name: string;
+            /** @description omitted: the kind's default rule; null: no rule */
+            rule?: components["schemas"]["Rule"] | null;
+            /**
+             * Site Id
+             * @description school users: their own site, may be omitted
+             */
+            site_id?: number | null;
+            /**
+             * Unit
+             * @description default by kind
+             */
+            unit?: string | null;
+        };
+        /**
+         * SensorKind
+         * @enum {string}
+         */
+        SensorKind: "fridge" | "freezer" | "humidity" | "gas" | "uv_lamp" | "disinfection_cabinet";
+        /** SensorPublic */
+        SensorPublic: {
+            /**
+             * Area
+             * @description the kitchen area's name
+             */
+            area: string | null;
+            /** Area Id */
+            area_id: number | null;
+            /** Breach */
+            breach: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            kind: components["schemas"]["SensorKind"];
+            /** Last At */
+            last_at: string | null;
+            /** Last Value */
+            last_value: number | null;
+            /** Name */
+            name: string;
+            rule: components["schemas"]["Rule"] | null;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** Topic */
+            topic: string;
+            /** Unit */
+            unit: string;
+        };
+        /** SensorUpdate */
+        SensorUpdate: {
+            /** Area Id */
+            area_id?: number | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Key */
+            key?: string | null;
+            /** Name */
+            name?: string | null;
+            rule?: components["schemas"]["Rule"] | null;
+            /** Unit */
+            unit?: string | null;
+        };
+        /** SiteCompletion */
+        SiteCompletion: {
+            /** By Kind */
+            by_kind: {
+                [key: string]: components["schemas"]["Rate"];
+            };
+            /** Rate */
+            rate: number | null;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+            /** Street */
+            street: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -4816,6 +5484,102 @@ export interface components {
             /** Val */
             val: number;
         };
+        /** StaffImportResult */
+        StaffImportResult: {
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+        };
+        /** StaffIn */
+        StaffIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Cert Expires On
+             * Format: date
+             */
+            cert_expires_on: string;
+            /**
+             * Cert Issued On
+             * Format: date
+             */
+            cert_issued_on: string;
+            /** Cert No */
+            cert_no: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Photo Id */
+            photo_id?: number | null;
+            /** Position */
+            position: string;
+            /**
+             * Site Id
+             * @description School admins: their own site, may be omitted
+             */
+            site_id?: number | null;
+        };
+        /** StaffPatch */
+        StaffPatch: {
+            /** Active */
+            active?: boolean | null;
+            /** Cert Expires On */
+            cert_expires_on?: string | null;
+            /** Cert Issued On */
+            cert_issued_on?: string | null;
+            /** Cert No */
+            cert_no?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Photo Id */
+            photo_id?: number | null;
+            /** Position */
+            position?: string | null;
+        };
+        /** StaffPublic */
+        StaffPublic: {
+            /** Active */
+            active: boolean;
+            /**
+             * Cert Expires On
+             * Format: date
+             */
+            cert_expires_on: string;
+            /**
+             * Cert Issued On
+             * Format: date
+             */
+            cert_issued_on: string;
+            /** Cert No */
+            cert_no: string;
+            cert_state: components["schemas"]["CertState"];
+            /**
+             * Days Left
+             * @description days until the certificate expires; negative once it has
+             */
+            days_left: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Photo Url */
+            photo_url: string | null;
+            /** Position */
+            position: string;
+            /** Site Id */
+            site_id: number;
+            /** Site Name */
+            site_name: string;
+        };
         /** StatusChangePublic */
         StatusChangePublic: {
             /**
@@ -4894,6 +5658,20 @@ export interface components {
             started_at: string;
             /** State */
             state: string;
+        };
+        /** TodayItem */
+        TodayItem: {
+            /** Done */
+            done: boolean;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            kind: components["schemas"]["RecordKind"];
+            meal: components["schemas"]["Meal"] | null;
+            /** Record Id */
+            record_id: number | null;
         };
         /** TokenPublic */
         TokenPublic: {
@@ -5157,6 +5935,26 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VersionPublic */
+        VersionPublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By Name */
+            by_name: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Photos */
+            photos: components["schemas"]["PhotoRef"][];
+            /** Reason */
+            reason: string;
+            /** Version */
+            version: number;
         };
         /**
          * VideoDemand
@@ -7287,6 +8085,75 @@ export interface operations {
             };
         };
     };
+    relay_readings_api_v1_device_sensors_readings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelayBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelayResult"];
+                };
+            };
+            /** @description unknown or revoked device key (do not retry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description not this device's site (do not retry) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description invalid event, or evidence size/sha256 mismatch or truncated (do not retry) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description rate limited: retry after Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description temporarily unavailable: retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     video_demand_api_v1_device_video_demand_get: {
         parameters: {
             query?: {
@@ -8932,6 +9799,344 @@ export interface operations {
             };
         };
     };
+    completion_api_v1_records_completion_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+                region_id?: number | null;
+                /** @description street (region) name */
+                street?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Completion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_photo_api_v1_records_photos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description JPEG or PNG
+                     */
+                    photo: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoRef"];
+                };
+            };
+        };
+    };
+    read_photo_api_v1_records_photos__photo_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                photo_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_schedule_api_v1_records_schedules__site_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_schedule_api_v1_records_schedules__site_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Schedule"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    today_api_v1_records_today_get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TodayItem"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_records_api_v1_records__kind__get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                meal?: components["schemas"]["Meal"] | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                kind: components["schemas"]["RecordKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RecordPublic_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_record_api_v1_records__kind__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["RecordKind"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    correct_record_api_v1_records__kind___record_id__corrections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["RecordKind"];
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_history_api_v1_records__kind___record_id__history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["RecordKind"];
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_regions_api_v1_regions_get: {
         parameters: {
             query?: {
@@ -9367,6 +10572,248 @@ export interface operations {
             };
         };
     };
+    list_sensors_api_v1_sensors_get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+                /** @description only sensors of sites in this region's subtree */
+                region_id?: number | null;
+                kind?: components["schemas"]["SensorKind"] | null;
+                /** @description only sensors in (or out of) breach */
+                breach?: boolean | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SensorPublic_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_sensor_api_v1_sensors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SensorCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sensor_api_v1_sensors__sensor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sensor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_sensor_api_v1_sensors__sensor_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sensor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_sensor_api_v1_sensors__sensor_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sensor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SensorUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SensorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sensor_on_time_api_v1_sensors__sensor_id__on_time_get: {
+        parameters: {
+            query?: {
+                /** @description default: 24 h before end */
+                start?: string | null;
+                /** @description default: now */
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                sensor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnTime"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sensor_readings_api_v1_sensors__sensor_id__readings_get: {
+        parameters: {
+            query?: {
+                /** @description default: 24 h before until */
+                since?: string | null;
+                /** @description default: now */
+                until?: string | null;
+                /** @description default: the span over about 1000 points */
+                bucket_s?: number | null;
+            };
+            header?: never;
+            path: {
+                sensor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_sites_api_v1_sites_get: {
         parameters: {
             query?: {
@@ -9722,6 +11169,244 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceWithKey"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_staff_api_v1_staff_get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+                active?: boolean | null;
+                q?: string | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description items per page */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StaffPublic_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_staff_api_v1_staff_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    certificates_api_v1_staff_certificates_get: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["CertState"] | null;
+                region_id?: number | null;
+                /** @description street (region) name */
+                street?: string | null;
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_staff_api_v1_staff_export_get: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_staff_api_v1_staff_import_post: {
+        parameters: {
+            query?: {
+                site_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_staff_api_v1_staff_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_staff_api_v1_staff__staff_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patch_staff_api_v1_staff__staff_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffPublic"];
                 };
             };
             /** @description Validation Error */

@@ -7,6 +7,7 @@ import admin from './sections/admin'
 import concernLoop from './sections/concernLoop'
 import batch from './sections/batch'
 import ai from './sections/ai'
+import records from './sections/records'
 
 const en: Messages = {
   incidents: incidents.en,
@@ -17,6 +18,7 @@ const en: Messages = {
   concernLoop: concernLoop.en,
   batch: batch.en,
   ai: ai.en,
+  records: records.en,
   app: {
     title: 'BrightKitchen Supervision Platform',
     short: 'BrightKitchen',
@@ -36,6 +38,11 @@ const en: Messages = {
     acceptance: 'Acceptance',
     wall: 'Video wall',
     accessLog: 'Viewing log',
+    records: 'Records',
+    staff: 'Staff',
+    sensors: 'Sensors',
+    completion: 'Record completion',
+    certificates: 'Health certificates',
     help: 'Help',
     logout: 'Sign out',
   },

@@ -8,6 +8,7 @@ import admin from './sections/admin'
 import concernLoop from './sections/concernLoop'
 import batch from './sections/batch'
 import ai from './sections/ai'
+import records from './sections/records'
 
 const zhCN = {
   incidents: incidents.zh,
@@ -18,6 +19,7 @@ const zhCN = {
   concernLoop: concernLoop.zh,
   batch: batch.zh,
   ai: ai.zh,
+  records: records.zh,
   app: {
     title: '明厨亮灶智慧监管平台',
     short: '明厨亮灶',
@@ -37,6 +39,11 @@ const zhCN = {
     acceptance: '验收进度',
     wall: '视频墙',
     accessLog: '观看记录',
+    records: '台账',
+    staff: '从业人员',
+    sensors: '传感器',
+    completion: '台账完成率',
+    certificates: '健康证',
     help: '帮助',
     logout: '退出登录',
   },

@@ -27,8 +27,10 @@ const REGION_NAV = [
   'cameras',
   'wall',
   'concerns',
+  'completion',
+  'certificates',
 ]
-const SCHOOL_NAV = ['today', 'alerts', 'cameras', 'acceptance']
+const SCHOOL_NAV = ['today', 'records', 'alerts', 'cameras', 'sensors', 'acceptance']
 
 /** The names of the menu's pages (route names, and `nav.*` texts) for a role. */
 export function navFor(role: Role | null | undefined): readonly string[] {

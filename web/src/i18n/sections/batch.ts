@@ -55,6 +55,10 @@ const zh = {
     bad_model: '模型文件无法加载，或与模型说明不符',
     duplicate_version: '该模型的这个版本已上传过',
     assigned: '该模型版本仍有分配，请先取消分配再删除',
+    invalid_record: '台账内容有误，请按提示修改后重新提交',
+    unknown_photo: '有照片已失效，请重新选择照片后提交',
+    not_power_sensor: '该传感器不是消毒柜或紫外灯，无法统计通电时间',
+    unreadable_file: '无法读取该文件，请使用导出的表格填写后重新导入',
   },
   /** a field the server named whose problem it described only in its own words */
   fieldInvalid: '填写有误',
@@ -158,6 +162,10 @@ export const en: typeof zh = {
     bad_model: 'The model file cannot be loaded or does not match its card',
     duplicate_version: 'This version of the model is already uploaded',
     assigned: 'This model version is still assigned; remove its assignments first',
+    invalid_record: 'The record has wrong entries; fix them and submit again',
+    unknown_photo: 'A photo is no longer there; pick it again and submit',
+    not_power_sensor: 'This sensor is not a cabinet or a UV lamp: it has no on-time',
+    unreadable_file: 'The file cannot be read; fill in an exported sheet and import it again',
   },
   fieldInvalid: 'not valid',
   photos: {
