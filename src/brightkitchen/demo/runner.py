@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
@@ -16,6 +17,7 @@ import yaml
 
 from brightkitchen.demo import media, synthetic
 from brightkitchen.demo.locate import shared_roots
+from brightkitchen.demo.records_seed import seed_records
 from brightkitchen.demo.seed import DemoWorld, seed
 from brightkitchen.edge import models_pack
 from brightkitchen.platform import migrate
@@ -129,6 +131,7 @@ def prepare(opts: DemoOptions) -> tuple[Settings, DemoWorld, Path, Path | None]:
     ctx = PlatformContext.build(settings)
     with ctx.sessions.begin() as session:
         world = seed(session)
+    seed_records(ctx, datetime.now(UTC))  # a week of daily records, with its gaps raised as alerts
     ctx.engine.dispose()
     video = sample_footage(opts.data_dir, opts.video_seconds)
     return settings, world, video, find_models_dir(opts.models_dir)
