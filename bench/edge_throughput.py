@@ -9,6 +9,8 @@ and the uploader, which posts to a local stub platform. Each N runs in its own p
     python bench/edge_throughput.py                       # N = 1, 4, 8, 12; 30 s each
     python bench/edge_throughput.py --cameras 2,6 --seconds 20 --keyframes-only
     python bench/edge_throughput.py --no-video            # the same without recording and live: the baseline
+    python bench/edge_throughput.py --models DIR          # another models folder, e.g. one `brightkitchen models
+                                                          # install` filled (with the project's fire/smoke model)
 
 By default every camera is also recorded (remux to disk) and the first 4 are watched live (segments uploaded
 to the stub platform), as on a busy site.
@@ -112,7 +114,15 @@ class _Platform(BaseHTTPRequestHandler):
 
 
 def one_run(
-    n: int, seconds: float, warmup: float, video: Path, keyframes_only: bool, workers: int, live: int, record: bool
+    n: int,
+    seconds: float,
+    warmup: float,
+    video: Path,
+    keyframes_only: bool,
+    workers: int,
+    live: int,
+    record: bool,
+    models: Path = MODELS,
 ) -> dict[str, object]:
     from brightkitchen.edge.agent import Agent
     from brightkitchen.edge.config import EdgeConfig
@@ -132,7 +142,7 @@ def one_run(
             "site_code": "BENCH",
             "working_hours": {"start": "00:00", "end": "00:00"},  # never working: intrusion fires
             "data_dir": str(data),
-            "models_dir": os.path.relpath(MODELS),
+            "models_dir": os.path.relpath(models),
             "heartbeat_interval_s": 30,
             "analysis_workers": workers,
             "platform": {"url": f"http://127.0.0.1:{server.server_address[1]}", "device_key": "bench"},
@@ -198,20 +208,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="analysis threads (0: one per core)")
     ap.add_argument("--live", type=int, default=4, help="cameras watched live at once (each is also recorded)")
     ap.add_argument("--no-video", action="store_true", help="no recording and no live: the baseline")
+    ap.add_argument("--models", type=Path, default=MODELS, help="models folder (default ../shared/models)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--video", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         r = one_run(args.one, args.seconds, args.warmup, args.video, args.keyframes_only, args.workers, args.live,
-                    not args.no_video)  # fmt: skip
+                    not args.no_video, args.models.resolve())  # fmt: skip
         print(json.dumps(r))
         return
-    if not (MODELS / "yunet").is_dir():
-        sys.exit("the model pack is not in ../shared/models: the real detector stack cannot run")
+    if not (args.models / "yunet").is_dir():
+        sys.exit(f"the model pack is not in {args.models}: the real detector stack cannot run")
     workdir = Path(tempfile.mkdtemp(prefix="bk-bench-video-"))
     video = make_720p(workdir / "cam720p.mp4")
     print(f"machine: {os.cpu_count()} cores; video 1280x720 H.264 25 fps, looped in real time; analysis 1 fps;"
           f" decode {'key frames only' if args.keyframes_only else 'all frames'}")  # fmt: skip
+    print(f"models: {args.models} ({', '.join(sorted(p.name for p in args.models.iterdir() if p.is_dir()))})")
     print(f"load average before: {os.getloadavg()[0]:.2f} (other work on the machine skews every figure below)")
     print("video: " + ("off (baseline)" if args.no_video else f"every camera recorded, {args.live} watched live"))
     header = "cams  fps/cam  dropped  sustained  p95 decide  p95 event  events  peak RSS  infer ms  pipeline ms  ratio"
@@ -232,6 +244,8 @@ def main() -> None:
             str(video),
             "--workers",
             str(args.workers),
+            "--models",
+            str(args.models.resolve()),
         ]
         cmd += ["--keyframes-only"] if args.keyframes_only else []
         cmd += ["--live", str(args.live)] + (["--no-video"] if args.no_video else [])
