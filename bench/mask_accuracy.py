@@ -1,16 +1,24 @@
-"""Precision and recall of the no-mask check on every labelled image of mask-wearing-train.
+"""The mask check against the labelled set mask-wearing-train: the bar, and the no-mask alarm figures.
 
-A hit is a ``face_no_mask`` detection matched one-to-one (greedy, highest IoU first) to a label of class
-``no-mask`` with IoU >= 0.3; every other ``face_no_mask`` is a false alarm, every unmatched no-mask label
-a miss. Face recall (any face label against any label, same matching) is printed for context.
+The bar (``brightkitchen.training.mask_metrics``): of the labelled faces whose box is at least 16 px on its
+shorter side, the share found (one-to-one match, IoU >= 0.3, or the prediction's centre inside the label)
+and, of those found, the share given the right class. Printed for the test split (source photos grouped,
+seed 0, 70/15/15: ``brightkitchen.training.splits``) and, for context, for all images.
 
-    python bench/mask_accuracy.py [--dataset DIR] [--models DIR]
+The alarm table (all images): a hit is a ``face_no_mask`` matched one-to-one to a ``no-mask`` label at
+IoU >= 0.3; every other ``face_no_mask`` is a false alarm, every unmatched no-mask label a miss.
+
+The classifier rows use the shipped classifier (``--classifier``, default ``edge/bundled/mask-classifier``).
+
+    python bench/mask_accuracy.py [--dataset DIR] [--models DIR] [--classifier DIR] [--split test] [--only NAME ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,119 +29,138 @@ import numpy as np
 import numpy.typing as npt
 
 from brightkitchen.edge.detect.base import Detections
+from brightkitchen.edge.detect.face_attributes import FaceAttributeConfig, FaceAttributes
 from brightkitchen.edge.detect.facemask_aizoo import AizooConfig, AizooMaskDetector
 from brightkitchen.edge.detect.facemask_ulfd import UlfdConfig, UlfdMaskDetector
 from brightkitchen.edge.detect.mask_check import MaskCheck, MaskCheckConfig
-from brightkitchen.edge.detect.masks import MaskModel
+from brightkitchen.edge.detect.pipeline import DetectorStack, StackConfig
 from brightkitchen.edge.detect.yunet import YuNetConfig, YuNetDetector
-from brightkitchen.edge.geometry import iou_matrix
+from brightkitchen.training.mask_data import LabelledImage, load_labelled
+from brightkitchen.training.mask_metrics import MATCH_IOU, BarTally, Rule, match
 
 ROOT = Path(__file__).resolve().parents[1]
-MATCH_IOU = 0.3
 NO_MASK = 1  # class index of "no-mask" in the dataset's labels
-
-
-def read_labels(label_file: Path, width: int, height: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-    """YOLO-format labels (class cx cy w h, relative) as pixel corner boxes and classes."""
-    rows = [line.split() for line in label_file.read_text().splitlines() if line.strip()]
-    if not rows:
-        return np.zeros((0, 4), np.float32), np.zeros(0, np.int64)
-    arr = np.array(rows, np.float32)
-    cx, cy, w, h = arr[:, 1] * width, arr[:, 2] * height, arr[:, 3] * width, arr[:, 4] * height
-    boxes = np.column_stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]).astype(np.float32)
-    return boxes, arr[:, 0].astype(np.int64)
-
-
-def matched(pred: npt.NDArray[np.float32], truth: npt.NDArray[np.float32], threshold: float = MATCH_IOU) -> int:
-    """Number of one-to-one matches, greedy by IoU."""
-    if not len(pred) or not len(truth):
-        return 0
-    iou = iou_matrix(pred, truth)
-    count = 0
-    for flat in np.argsort(-iou, axis=None):
-        i, j = np.unravel_index(flat, iou.shape)
-        if iou[i, j] < threshold:
-            break
-        if iou[i, j] >= 0:
-            count += 1
-            iou[i, :] = -1
-            iou[:, j] = -1
-    return count
+Run = Callable[[npt.NDArray[np.uint8]], Detections]
 
 
 @dataclass
-class Tally:
+class AlarmTally:
+    """No-mask alarms: hits, false alarms and misses against the no-mask labels, under one matching rule."""
+
+    rule: Rule = "iou"
     hits: int = 0
     false_alarms: int = 0
     misses: int = 0
-    faces_found: int = 0
-    faces: int = 0
-    seconds: float = 0.0
 
     def add(self, found: Detections, boxes: npt.NDArray[np.float32], classes: npt.NDArray[np.int64]) -> None:
         no_mask = found.with_label("face_no_mask").xyxy
         truth = boxes[classes == NO_MASK]
-        hits = matched(no_mask, truth)
+        hits = len(match(no_mask, truth, self.rule))
         self.hits += hits
         self.false_alarms += len(no_mask) - hits
         self.misses += len(truth) - hits
-        faces = found.with_label("face", "face_mask", "face_no_mask").xyxy
-        self.faces_found += matched(faces, boxes)
-        self.faces += len(boxes)
 
-    def line(self, name: str, images: int) -> str:
+    def line(self) -> str:
         p = self.hits / max(self.hits + self.false_alarms, 1)
         r = self.hits / max(self.hits + self.misses, 1)
-        return (
-            f"{name:<22} precision {p:.3f}  recall {r:.3f}  (hits {self.hits}, false alarms {self.false_alarms}, "
-            f"misses {self.misses})  face recall {self.faces_found / max(self.faces, 1):.3f}  "
-            f"{1000 * self.seconds / max(images, 1):.1f} ms/image"
-        )
+        return f"{self.rule:>6}: precision {p:.3f} recall {r:.3f} ({self.hits} hits, {self.false_alarms} false)"
+
+
+def with_classifier(models: Path, classifier: Path, into: Path) -> Path:
+    """A models folder: the pack's folders linked, and the classifier where `models install` puts it."""
+    for folder in models.iterdir():
+        (into / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+    if (classifier / "card.yaml").is_file():
+        (into / FaceAttributeConfig().folder).symlink_to(classifier.resolve(), target_is_directory=True)
+    return into
+
+
+def runs(models: Path, only: list[str]) -> dict[str, Run]:
+    """Every configuration measured, the old default first."""
+    yunet = YuNetDetector.load(YuNetConfig(), models)
+    aizoo = AizooMaskDetector.load(AizooConfig(), models)
+    ulfd = UlfdMaskDetector.load(UlfdConfig(), models)
+    out: dict[str, Run] = {
+        "aizoo + yunet (old default)": MaskCheck(MaskCheckConfig(), aizoo, yunet).run,
+        "ulfd + yunet": MaskCheck(MaskCheckConfig(), ulfd, yunet).run,
+    }
+    if FaceAttributes.present(FaceAttributeConfig(), models):
+        attributes = FaceAttributes.load(FaceAttributeConfig(), models)
+        default = MaskCheckConfig()
+        low = YuNetDetector.load(YuNetConfig(score_threshold=default.classifier_face_score), models)
+        only_yunet = MaskCheckConfig(use_mask_model_faces=False)
+        out["yunet 0.6 + classifier"] = MaskCheck(only_yunet, None, yunet, attributes).run
+        out["yunet 0.2 + classifier"] = MaskCheck(only_yunet, None, low, attributes).run
+        dropping = MaskCheckConfig(drop_background=True)
+        out["default, background dropped"] = MaskCheck(dropping, aizoo, low, attributes).run
+        stack = DetectorStack.build(StackConfig(), models)
+        if stack.mask_check is None or stack.mask_check.attributes is None:
+            raise SystemExit("the default stack did not pick up the classifier")
+        out["default (yunet 0.2 + aizoo + classifier)"] = stack.mask_check.run
+    else:
+        logging.warning("no %s/ in %s: the classifier rows are left out", FaceAttributeConfig().folder, models)
+    return {k: v for k, v in out.items() if not only or k in only}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=ROOT / ".." / "shared" / "datasets" / "mask-wearing-train")
     parser.add_argument("--models", type=Path, default=ROOT / ".." / "shared" / "models")
+    parser.add_argument(
+        "--classifier", type=Path, default=ROOT / "src" / "brightkitchen" / "edge" / "bundled" / "mask-classifier"
+    )
+    parser.add_argument("--split", default="test", choices=["train", "val", "test"], help="the split for the bar")
+    parser.add_argument("--only", nargs="*", default=[], help="run only these configurations (names as printed)")
     args = parser.parse_args()
     cv2.setNumThreads(1)  # comparable, single-core figures
 
-    yunet = YuNetDetector.load(YuNetConfig(), args.models)
-    models: dict[str, MaskModel] = {
-        "aizoo": AizooMaskDetector.load(AizooConfig(), args.models),
-        "ulfd": UlfdMaskDetector.load(UlfdConfig(), args.models),
-    }
-    runs: dict[str, Callable[[npt.NDArray[np.uint8]], Detections]] = {}
-    for name, model in models.items():
-        runs[f"{name} alone"] = model.detect
-        runs[f"{name} + yunet"] = MaskCheck(MaskCheckConfig(), model, yunet).run
+    images: list[LabelledImage] = load_labelled(args.dataset, seed=0)
+    with tempfile.TemporaryDirectory() as folder:
+        configurations = runs(with_classifier(args.models, args.classifier, Path(folder)), args.only)
+        measure(args, images, configurations)
+    return 0
 
-    images = sorted((args.dataset / "images").glob("*.jpg"))
-    tallies = {name: Tally() for name in runs}
-    counted = 0
+
+def measure(args: argparse.Namespace, images: list[LabelledImage], configurations: dict[str, Run]) -> None:
+    split_bar = {name: BarTally() for name in configurations}
+    all_bar = {name: BarTally() for name in configurations}
+    alarms = {name: [AlarmTally("iou"), AlarmTally("centre")] for name in configurations}
+    split_alarms = {name: [AlarmTally("iou"), AlarmTally("centre")] for name in configurations}
+    seconds = dict.fromkeys(configurations, 0.0)
     for image in images:
-        label_file = args.dataset / "labels" / f"{image.stem}.txt"
-        read = cv2.imread(str(image))
-        if read is None or not label_file.is_file():
-            continue
-        frame = np.asarray(read, np.uint8)
-        counted += 1
-        boxes, classes = read_labels(label_file, frame.shape[1], frame.shape[0])
-        for name, run in runs.items():
+        frame = image.image
+        for name, run in configurations.items():
             start = time.perf_counter()
             found = run(frame)
-            tallies[name].seconds += time.perf_counter() - start
-            tallies[name].add(found, boxes, classes)
+            seconds[name] += time.perf_counter() - start
+            all_bar[name].add(found.xyxy, found.labels, image.boxes, image.classes)
+            for tally in alarms[name]:
+                tally.add(found, image.boxes, image.classes)
+            if image.split == args.split:
+                split_bar[name].add(found.xyxy, found.labels, image.boxes, image.classes)
+                for tally in split_alarms[name]:
+                    tally.add(found, image.boxes, image.classes)
 
+    chosen = [i for i in images if i.split == args.split]
     print("command: python bench/mask_accuracy.py " + " ".join(sys.argv[1:]))
-    any_tally = next(iter(tallies.values()))
     print(
-        f"dataset: {args.dataset.resolve().name}, {counted} labelled images, {any_tally.faces} labelled faces, "
-        f"{any_tally.hits + any_tally.misses} no-mask; match IoU >= {MATCH_IOU}"
+        f"dataset: {args.dataset.resolve().name}, {len(images)} labelled images, "
+        f"{sum(len(i.boxes) for i in images)} labelled faces; {args.split} split: {len(chosen)} images from "
+        f"{len({i.group for i in chosen})} source photos"
     )
-    for name, tally in tallies.items():
-        print(tally.line(name, counted))
-    return 0
+    print(f"\nthe bar on the {args.split} split (faces >= 16 px on the shorter side; found >= 80%, right >= 90%):")
+    for name, tally in split_bar.items():
+        print(tally.line(name))
+    print("\nthe bar on all images (context; the classifier trained on the train split's images):")
+    for name, tally in all_bar.items():
+        print(tally.line(name))
+    print(f"\nno-mask alarms (every size; a hit matches a no-mask label: IoU >= {MATCH_IOU}, or centre inside):")
+    for name in configurations:
+        print(f"{name:<42} {args.split}: " + "  ".join(t.line() for t in split_alarms[name]))
+        print(f"{'':<42} all:  " + "  ".join(t.line() for t in alarms[name]))
+    print("\nmilliseconds per 128x128 image, one thread:")
+    for name in configurations:
+        print(f"{name:<42} {1000 * seconds[name] / max(len(images), 1):6.1f}")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def train(
         raise _fail("--threads must be 0 (all cores) or more")
     model_name = name or dataset.resolve().name
     if task == "classify":
-        card = _classify(dataset, out, model_name, epochs, budget_min * 60, seed, threads)
+        card = _classify(dataset, out, model_name, epochs, budget_min * 60, seed, threads, licence, attribution)
     else:
         card = _detect(
             dataset, out, labels, model_name, version, epochs, budget_min * 60, input_size, seed, threads, licence,
@@ -107,7 +107,17 @@ def _detect(
         raise _fail(str(exc)) from exc
 
 
-def _classify(dataset: Path, out: Path, name: str, epochs: int, budget_s: float, seed: int, threads: int) -> Path:
+def _classify(
+    dataset: Path,
+    out: Path,
+    name: str,
+    epochs: int,
+    budget_s: float,
+    seed: int,
+    threads: int,
+    licence: str | None,
+    attribution: str | None,
+) -> Path:
     try:
         module = importlib.import_module(CLASSIFIER_MODULE)
     except ModuleNotFoundError as exc:
@@ -116,7 +126,15 @@ def _classify(dataset: Path, out: Path, name: str, epochs: int, budget_s: float,
         raise _fail(f"--task classify is not available in this install ({CLASSIFIER_MODULE} is missing)") from exc
     try:
         card: Path = module.train_classifier(
-            dataset, out, name=name, epochs=epochs, budget_s=budget_s, seed=seed, threads=threads
+            dataset,
+            out,
+            name=name,
+            epochs=epochs,
+            budget_s=budget_s,
+            seed=seed,
+            threads=threads,
+            licence=licence,
+            attribution=attribution,
         )
     except ValueError as exc:
         raise _fail(str(exc)) from exc

@@ -1,13 +1,16 @@
 """The detector stack for still frames: built once from a models folder, run per frame.
 
-Model pack present: Yolo-Fastest (people, phones) + the mask check (YuNet faces classified by the
-aizoo or ulfd mask model) + any operator models from model cards. Model pack absent: the Haar face
+Model pack present: Yolo-Fastest (people, phones) + the mask check (YuNet and aizoo faces classified by
+the project's mask classifier, or, selectable and the fallback without it, by the aizoo or ulfd mask
+model) + any operator models from model cards. Model pack absent: the Haar face
 fallback, announced in the log and in ``DetectorStack.fallback``. A half-installed pack is an error,
 not a fallback: run `brightkitchen models verify`.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +20,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from brightkitchen.edge.detect.base import Detections, Detector
+from brightkitchen.edge.detect.card_set import stack_cards
+from brightkitchen.edge.detect.face_attributes import FaceAttributeConfig, FaceAttributes
 from brightkitchen.edge.detect.facemask_aizoo import AizooConfig, AizooMaskDetector
 from brightkitchen.edge.detect.facemask_ulfd import UlfdConfig, UlfdMaskDetector
 from brightkitchen.edge.detect.files import ModelFileMissing
@@ -28,11 +33,16 @@ from brightkitchen.edge.detect.yolo_darknet import YoloDarknetConfig, YoloDarkne
 from brightkitchen.edge.detect.yunet import YuNetConfig, YuNetDetector
 from brightkitchen.protocol.codes import ViolationCode
 
+log = logging.getLogger(__name__)
+
 
 class StackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mask_model: Literal["aizoo", "ulfd"] = "aizoo"  # aizoo measured better: docs/detectors.md
+    # classifier: YuNet + aizoo faces, each classified by the crop classifier (falls back to aizoo when the
+    # classifier is not installed); measured best of the three: docs/detectors.md
+    mask_model: Literal["classifier", "aizoo", "ulfd"] = "classifier"
+    face_attributes: FaceAttributeConfig = Field(default_factory=FaceAttributeConfig)
     people_model: Literal["coco", "body"] = "coco"  # body finds people only (no phones)
     yunet: YuNetConfig = Field(default_factory=YuNetConfig)
     aizoo: AizooConfig = Field(default_factory=AizooConfig)
@@ -42,6 +52,7 @@ class StackConfig(BaseModel):
     mask_check: MaskCheckConfig = Field(default_factory=MaskCheckConfig)
     haar: HaarConfig = Field(default_factory=HaarConfig)
     model_cards: list[Path] = Field(default_factory=list)
+    fire_smoke: bool = True  # run the project's fire/smoke model when `models install` put it in the models folder
 
     def people(self) -> YoloDarknetConfig:
         return self.coco if self.people_model == "coco" else self.body
@@ -51,7 +62,7 @@ class StackConfig(BaseModel):
         people = self.people()
         mask: list[tuple[str, str]] = (
             [(self.aizoo.folder, self.aizoo.prototxt), (self.aizoo.folder, self.aizoo.caffemodel)]
-            if self.mask_model == "aizoo"
+            if self.mask_model in ("classifier", "aizoo")
             else [(self.ulfd.folder, self.ulfd.file)]
         )
         faces = (self.yunet.folder, self.yunet.file)
@@ -66,8 +77,10 @@ class DetectorStack:
     label_codes: dict[str, ViolationCode] = field(default_factory=dict)  # from model cards
 
     @classmethod
-    def build(cls, config: StackConfig, models_dir: Path) -> DetectorStack:
-        cards = [OnnxYoloDetector.load(path) for path in config.model_cards]
+    def build(cls, config: StackConfig, models_dir: Path, extra_cards: Sequence[Path] = ()) -> DetectorStack:
+        """``extra_cards``: over-the-air models; each replaces a configured or bundled card of its name."""
+        paths = stack_cards(config.model_cards, models_dir, config.fire_smoke, extra_cards)
+        cards = [OnnxYoloDetector.load(path) for path in paths]
         label_codes = {label: code for card in cards for label, code in card.label_codes.items()}
         present = [(Path(models_dir) / folder / name).is_file() for folder, name in config.required_files()]
         if not any(present):
@@ -78,14 +91,27 @@ class DetectorStack:
             raise ModelFileMissing(f"the model pack is incomplete, missing {', '.join(missing)}")
         people = YoloDarknetDetector.load(config.people(), models_dir)
         mask_model: MaskModel = (
-            AizooMaskDetector.load(config.aizoo, models_dir)
-            if config.mask_model == "aizoo"
-            else UlfdMaskDetector.load(config.ulfd, models_dir)
+            UlfdMaskDetector.load(config.ulfd, models_dir)
+            if config.mask_model == "ulfd"
+            else AizooMaskDetector.load(config.aizoo, models_dir)
         )
-        faces = YuNetDetector.load(config.yunet, models_dir)
+        attributes: FaceAttributes | None = None
+        yunet = config.yunet
+        if config.mask_model == "classifier":
+            if FaceAttributes.present(config.face_attributes, models_dir):
+                attributes = FaceAttributes.load(config.face_attributes, models_dir)
+                # the classifier drops what is not a face, so YuNet may report weaker faces
+                yunet = yunet.model_copy(update={"score_threshold": config.mask_check.classifier_face_score})
+            else:
+                log.warning(
+                    "mask classifier %s/ is not in the models folder (run `brightkitchen models install`): "
+                    "the mask check falls back to aizoo + YuNet",
+                    config.face_attributes.folder,
+                )
+        faces = YuNetDetector.load(yunet, models_dir)
         return cls(
             detectors=[people, *cards],
-            mask_check=MaskCheck(config.mask_check, mask_model, faces),
+            mask_check=MaskCheck(config.mask_check, mask_model, faces, attributes),
             label_codes=label_codes,
         )
 
@@ -93,10 +119,14 @@ class DetectorStack:
         """name -> version of every model in use; travels with the events they cause."""
         models: list[Detector | MaskModel] = list(self.detectors)
         if self.mask_check is not None:
-            models.append(self.mask_check.model)
+            if self.mask_check.model is not None:
+                models.append(self.mask_check.model)
             if self.mask_check.faces is not None:
                 models.append(self.mask_check.faces)
-        return {m.name: m.version for m in models}
+        versions = {m.name: m.version for m in models}
+        if self.mask_check is not None and self.mask_check.attributes is not None:
+            versions[self.mask_check.attributes.name] = self.mask_check.attributes.version
+        return versions
 
     def run(self, frame_bgr: npt.NDArray[np.uint8]) -> Detections:
         parts = [d.detect(frame_bgr) for d in self.detectors]
