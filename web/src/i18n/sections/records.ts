@@ -48,6 +48,7 @@ const zh = {
   // 晨检
   staffCount: '共 {n} 人，默认全部合格，只需改动异常的人',
   temperature: '体温 °C',
+  washTemperature: '温度 °C',
   handsOk: '手部清洁',
   wounds: '有伤口',
   symptoms: '症状',
@@ -275,7 +276,8 @@ const en: typeof zh = {
   allMeals: 'All meals',
   empty: 'No records yet',
   staffCount: '{n} people, all passing by default: change only those who do not',
-  temperature: 'Temp °C',
+  temperature: 'Body temp °C',
+  washTemperature: 'Temperature °C',
   handsOk: 'Clean hands',
   wounds: 'Wound',
   symptoms: 'Symptoms',
