@@ -103,7 +103,8 @@ def test_weekly_excel_matches_the_database(client: TestClient, session: Session)
     assert resp.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert 'filename="report-dist-a-weekly-2025-03-10.xlsx"' in resp.headers["content-disposition"]
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["概览", "按类型", "按单位", "逾期清单", "在线率", "排名", "未在线监测", "趋势"]
+    assert wb.sheetnames == ["概览", "按类型", "按单位", "逾期清单", "在线率", "排名", "未在线监测", "趋势",
+                             "台账与证照", "健康证"]  # fmt: skip
     summary = dict(sheet(wb, "概览"))
     assert summary["区域"] == "东城分局"
     assert summary["报告期"] == "2025年第11周（3月10日—3月16日） 周报"

@@ -19,6 +19,7 @@ from brightkitchen.platform.health.online import online_seconds
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.reports.online import SiteOnline, online_rates, overall
 from brightkitchen.platform.reports.periods import Period
+from brightkitchen.platform.reports.records_section import RecordsSection, gather_records
 from brightkitchen.platform.rollout.models import RolloutStatus
 from brightkitchen.platform.rollout.service import status_at
 from brightkitchen.platform.sites.models import Site
@@ -105,6 +106,7 @@ class ReportData:
     accepted: int
     edge_online_rate: float | None
     camera_online_rate: float | None
+    records: RecordsSection  # 台账与证照
 
     @property
     def totals(self) -> SiteRow:
@@ -207,6 +209,7 @@ def gather(
         accepted=sum(1 for s in statuses.values() if s == RolloutStatus.accepted),
         edge_online_rate=edge_rate,
         camera_online_rate=camera_rate,
+        records=gather_records(session, region, period, as_of),
     )
 
 

@@ -21,9 +21,12 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, SimpleDocTemp
 from brightkitchen.platform.reports import charts, fonts
 from brightkitchen.platform.reports.data import ReportData
 from brightkitchen.platform.reports.periods import NAMES_ZH, PeriodKind
+from brightkitchen.platform.reports.records_section import CERT_STATES_ZH, KIND_NAMES_ZH
 from brightkitchen.platform.reports.text import plain
+from brightkitchen.platform.staff.service import EXPIRING_DAYS
 
 OVERDUE_ROWS = 50
+CERT_ROWS = 20
 HEAD = colors.HexColor("#2F5597")
 STRIPE = colors.HexColor("#EEF2F8")
 RED_LIST = colors.HexColor("#FBE3E3")  # 黑榜: the lowest scores
@@ -136,6 +139,7 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
     ]
     header = ["单位", "边缘服务器", "摄像头", "故障次数", "边缘在线率", "摄像头在线率"]
     story += [*st.section("六、在线情况"), st.table(header, online, [60, 22, 20, 22, 25, 25], "LRRRRR")]
+    story += [*st.section("七、台账与证照"), *_records(st, data)]
     story += [Spacer(1, 5 * mm), para(NOTE, st.note)]
 
     out = io.BytesIO()
@@ -235,3 +239,27 @@ def _sites(st: _Styles, data: ReportData) -> Table:
     ]  # fmt: skip
     header = ["单位", "所属街道", "有效预警", "误报", "已办结", "整改率", "及时率", "逾期"]
     return st.table(header, rows, [50, 30, 18, 14, 16, 20, 20, 14], "LLRRRRRR")
+
+
+def _records(st: _Styles, data: ReportData) -> list[Flowable]:
+    r = data.records
+    span = f"{r.date_from}" if r.date_from == r.date_to else f"{r.date_from} 至 {r.date_to}"
+    out: list[Flowable] = [para(f"台账完成率（{span}）：总体 {pct(r.rate)}", st.note)]
+    kinds = [(KIND_NAMES_ZH[k], v.done, v.expected, pct(v.rate)) for k, v in r.by_kind.items()]
+    out.append(st.table(["台账", "已完成", "应完成", "完成率"], kinds, [40, 30, 30, 30], "LRRR"))
+    if r.lowest:  # empty when no site had a school day in the period
+        low = [(s.site_name, s.street, pct(s.rate)) for s in r.lowest]
+        out += [Spacer(1, 3 * mm), para(f"完成率最低的 {len(r.lowest)} 家单位：", st.note)]
+        out.append(st.table(["单位", "所属街道", "完成率"], low, [80, 50, 30], "LLR"))
+    head = f"健康证：已过期 {r.expired} 人，{EXPIRING_DAYS} 天内到期 {r.expiring} 人（截至 {r.date_to}）"
+    out += [Spacer(1, 3 * mm), para(head, st.note)]
+    if r.certs:
+        certs = [(c.site_name, c.name, c.position, c.cert_no, str(c.expires_on), CERT_STATES_ZH[c.state])
+                 for c in r.certs[:CERT_ROWS]]  # fmt: skip
+        out.append(st.table(["单位", "姓名", "岗位", "健康证编号", "有效期至", "状态"], certs,
+                            [50, 20, 20, 36, 24, 20], "LLLLCC"))  # fmt: skip
+        if len(r.certs) > CERT_ROWS:
+            out.append(para(f"仅列出前 {CERT_ROWS} 条，完整清单见 Excel 报表。", st.note))
+    breaches = "；".join(f"{name} {n} 次" for _, name, n in r.breaches)
+    out += [Spacer(1, 3 * mm), para(f"传感器超限预警：{breaches}", st.note)]
+    return out

@@ -15,7 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from brightkitchen.platform.reports.data import ReportData
+from brightkitchen.platform.reports.records_section import CERT_STATES_ZH, KIND_NAMES_ZH
 from brightkitchen.platform.reports.text import plain
+from brightkitchen.platform.staff.service import EXPIRING_DAYS
 
 PCT = "0.0%"
 WHEN = "yyyy-mm-dd hh:mm"
@@ -204,6 +206,28 @@ def to_xlsx(data: ReportData) -> bytes:
         {5: PCT},
     )
     _table(wb.create_sheet("趋势"), ["日期", "预警数"], [(d, n) for d, n in data.trend], {1: "yyyy-mm-dd"})
+    _records(wb, data)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _records(wb: Workbook, data: ReportData) -> None:
+    """台账与证照: the figures on one sheet (label, done, expected, rate), the certificates on their own."""
+    r = data.records
+    rows: list[tuple[Any, ...]] = [("统计日期", f"{r.date_from} 至 {r.date_to}", None, None),
+                                   ("台账完成率（总体）", None, None, rate(r.rate))]  # fmt: skip
+    rows += [(f"{KIND_NAMES_ZH[k]}完成率", v.done, v.expected, rate(v.rate)) for k, v in r.by_kind.items()]
+    rows += [(f"完成率最低 {i}：{s.site_name}（{s.street}）", None, None, rate(s.rate))
+             for i, s in enumerate(r.lowest, start=1)]  # fmt: skip
+    rows.append(("健康证已过期（人）", r.expired, None, None))
+    rows.append((f"健康证 {EXPIRING_DAYS} 天内到期（人）", r.expiring, None, None))
+    rows += [(f"传感器超限预警：{name}", n, None, None) for _, name, n in r.breaches]
+    _table(wb.create_sheet("台账与证照"), ["指标", "已完成/数量", "应完成", "完成率"], rows, {4: PCT})
+    _table(
+        wb.create_sheet("健康证"),
+        ["单位名称", "所属街道", "姓名", "岗位", "健康证编号", "有效期至", "状态", "剩余天数"],
+        [(c.site_name, c.street, c.name, c.position, c.cert_no, c.expires_on, CERT_STATES_ZH[c.state], c.days_left)
+         for c in r.certs],
+        {6: "yyyy-mm-dd"},
+    )  # fmt: skip
