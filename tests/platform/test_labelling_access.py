@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.app import create_app
-from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
 from tests import support
@@ -26,12 +23,6 @@ DATASETS = "/api/v1/datasets"
 @pytest.fixture
 def settings(migrated_url: str, tmp_path: Path) -> Settings:
     return support.make_settings(migrated_url, tmp_path)
-
-
-@pytest.fixture
-def client(ctx: PlatformContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx)) as c:
-        yield c
 
 
 @pytest.fixture

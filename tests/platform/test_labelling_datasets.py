@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.app import create_app
-from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.labelling.models import DatasetExport
 from brightkitchen.platform.settings import Settings
 from tests import factories as f
@@ -32,12 +29,6 @@ DATASETS = "/api/v1/datasets"
 @pytest.fixture
 def settings(migrated_url: str, tmp_path: Path) -> Settings:
     return support.make_settings(migrated_url, tmp_path)
-
-
-@pytest.fixture
-def client(ctx: PlatformContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx)) as c:
-        yield c
 
 
 @pytest.fixture

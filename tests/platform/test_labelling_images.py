@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.app import create_app
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.labelling import images
@@ -35,12 +33,6 @@ IMAGES = "/api/v1/labelling/images"
 @pytest.fixture
 def settings(migrated_url: str, tmp_path: Path) -> Settings:
     return support.make_settings(migrated_url, tmp_path)
-
-
-@pytest.fixture
-def client(ctx: PlatformContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ a 404, and photos are checked by content and scoped."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert
-from brightkitchen.platform.app import create_app
-from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.records.models import RecordPhoto
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.reclaim import _referenced
@@ -29,12 +26,6 @@ R = "/api/v1/records"
 @pytest.fixture
 def settings(migrated_url: str, tmp_path: Path) -> Settings:
     return support.make_settings(migrated_url, tmp_path)
-
-
-@pytest.fixture
-def client(ctx: PlatformContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx)) as c:
-        yield c
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ certificate list; another tenant's staff answers 404."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.app import create_app
-from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.staff.models import Staff
 from tests import factories as f
@@ -39,12 +36,6 @@ HEADERS = ["姓名", "岗位", "电话", "健康证编号", "发证日期", "有
 @pytest.fixture
 def settings(migrated_url: str, tmp_path: Path) -> Settings:
     return support.make_settings(migrated_url, tmp_path)
-
-
-@pytest.fixture
-def client(ctx: PlatformContext) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx=ctx)) as c:
-        yield c
 
 
 @pytest.fixture
