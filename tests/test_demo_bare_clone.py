@@ -95,4 +95,6 @@ def test_models_install_without_network_says_so(tmp_path: Path, monkeypatch: pyt
     assert "cannot reach" in result.output and "--from DIR" in result.output
     assert "fallback" in result.output
     assert time.monotonic() - started < 30
-    assert not any((tmp_path / "models").rglob("*.onnx"))
+    # nothing of the upstream pack arrived; the models this project trained itself ship in the package and install
+    installed = {p.parent.name for p in (tmp_path / "models").rglob("*.onnx")}
+    assert installed and all(name.startswith("brightkitchen-") for name in installed), installed

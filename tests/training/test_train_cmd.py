@@ -76,9 +76,11 @@ def test_classify_hands_over_to_the_classifier_module(
 
     monkeypatch.setitem(sys.modules, CLASSIFIER_MODULE, SimpleNamespace(train_classifier=train_classifier))
     args = ["train", "--task", "classify", "--dataset", str(tiny_split), "--out", str(tmp_path), "--name", "hats"]
-    result = runner.invoke(app, [*args, "--epochs", "3", "--budget-min", "0.5", "--seed", "7", "--threads", "1"])
+    args += ["--epochs", "3", "--budget-min", "0.5", "--seed", "7", "--threads", "1", "--licence", "CC BY 4.0"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert calls == [(tiny_split, tmp_path, {"name": "hats", "epochs": 3, "budget_s": 30.0, "seed": 7, "threads": 1})]
+    expected = {"name": "hats", "epochs": 3, "budget_s": 30.0, "seed": 7, "threads": 1}
+    assert calls == [(tiny_split, tmp_path, expected | {"licence": "CC BY 4.0", "attribution": None})]
     assert result.stdout.strip() == f"card: {tmp_path / 'card.yaml'}"
 
 
