@@ -4,13 +4,9 @@ local S3 (moto_server), when one is installed."""
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -24,6 +20,7 @@ from brightkitchen.platform.storage.s3 import S3Store
 from tests import factories as f
 from tests import support as s
 from tests.platform import modelhub_support as m
+from tests.support.s3 import local_s3
 
 
 def test_bucket_keys(tmp_path: Path) -> None:
@@ -39,24 +36,7 @@ def test_bucket_keys(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    exe = shutil.which("moto_server")
-    if exe is None:
-        pytest.skip("moto_server (a local S3) is not installed; the S3 round trip is not run")
-    port = s.free_port()
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    yield from local_s3()
 
 
 def test_upload_and_device_download_through_s3(

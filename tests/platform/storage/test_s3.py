@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage import build_store
 from brightkitchen.platform.storage.base import InvalidKey, new_key
 from brightkitchen.platform.storage.s3 import S3Store, S3StoreConfig
-from tests.support import free_port
+from tests.support.s3 import local_s3
 
 
 def test_config_and_keys(tmp_path: Path) -> None:
@@ -36,24 +33,7 @@ def test_config_and_keys(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    exe = shutil.which("moto_server")
-    if exe is None:
-        pytest.skip("moto_server (a local S3) is not installed; the S3 round trip is not run")
-    port = free_port()
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    yield from local_s3()
 
 
 def test_round_trip_on_local_s3(s3_endpoint: str) -> None:
