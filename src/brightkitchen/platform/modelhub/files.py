@@ -5,7 +5,6 @@ them. A file is named by its sha256; the name is made here, never taken from a c
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +12,12 @@ from fastapi import Depends, Request
 
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.storage.base import EvidenceStore, InvalidKey
+from brightkitchen.platform.storage.deps import app_store
 from brightkitchen.platform.storage.local import LocalStore, LocalStoreConfig
 from brightkitchen.platform.storage.s3 import S3Store, S3StoreConfig
 
 _MODEL_KEY = re.compile(r"^[0-9a-f]{64}\.onnx$")
 CONTENT_TYPE = "application/octet-stream"
-_lock = threading.Lock()
 
 
 def model_key(sha256: str) -> str:
@@ -64,15 +63,7 @@ def build_model_store(settings: Settings) -> EvidenceStore:
 
 def get_model_store(request: Request) -> EvidenceStore:
     """The running app's model store, made once on first use."""
-    state = request.app.state
-    store: EvidenceStore | None = getattr(state, "model_store", None)
-    if store is None:
-        with _lock:
-            store = getattr(state, "model_store", None)
-            if store is None:
-                store = build_model_store(state.ctx.settings)
-                state.model_store = store
-    return store
+    return app_store(request, "model_store", build_model_store)
 
 
 ModelStoreDep = Annotated[EvidenceStore, Depends(get_model_store)]
