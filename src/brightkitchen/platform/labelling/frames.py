@@ -4,18 +4,16 @@ decodable. Every stored frame is a JPEG (a PNG is re-encoded), so exports and th
 from __future__ import annotations
 
 import hashlib
-import struct
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from brightkitchen.platform.uploads.content import PNG_SIGNATURE, sniff, structure_problem
+from brightkitchen.platform.uploads.content import image_size, sniff, structure_problem
 
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 8K x 5K: decoding is bounded before it starts
 JPEG_QUALITY = 95
-_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 class BadImage(ValueError):
@@ -33,30 +31,6 @@ class Frame:
         return hashlib.sha256(self.jpeg).hexdigest()
 
 
-def header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a JPEG's frame header or a PNG's IHDR, without decoding; None if not found."""
-    if data[:8] == PNG_SIGNATURE and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    i, n = 2, len(data)
-    while i + 4 <= n and data[i] == 0xFF:
-        marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if marker in _SOF and i + 9 <= n:
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return int(width), int(height)
-        if marker == 0xDA or length < 2:
-            return None
-        i += 2 + length
-    return None
-
-
 def checked_frame(data: bytes) -> Frame:
     """The frame as a stored JPEG with its decoded size, or ``BadImage``."""
     if len(data) > MAX_IMAGE_BYTES:
@@ -67,7 +41,7 @@ def checked_frame(data: bytes) -> Frame:
     broken = structure_problem(ctype, data)
     if broken:
         raise BadImage(broken)
-    size = header_size(data)
+    size = image_size(data)
     if size is None or size[0] * size[1] > MAX_PIXELS:
         raise BadImage(f"the image has no size or more than {MAX_PIXELS} pixels")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)

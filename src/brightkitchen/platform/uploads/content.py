@@ -21,39 +21,58 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def jpeg_problem(data: bytes) -> str | None:
-    """None if the header decodes (a frame with a size, then scan data) and the file ends with EOI."""
+def _jpeg_frame(data: bytes) -> tuple[tuple[int, int] | None, str | None]:
+    """The walk through a JPEG's segments up to its scan: the frame size it names (None if none) and what is
+    wrong with the header (None if nothing)."""
     n, i, size = len(data), 2, None
     while True:
         if i >= n or data[i] != 0xFF:
-            return "the JPEG header is cut short or malformed"
+            return None, "the JPEG header is cut short or malformed"
         while i < n and data[i] == 0xFF:
             i += 1
         if i >= n:
-            return "the JPEG header is cut short"
+            return None, "the JPEG header is cut short"
         marker = data[i]
         i += 1
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:
             continue
         if marker == 0xD9 or i + 2 > n:
-            return "the JPEG ends before its image data"
+            return None, "the JPEG ends before its image data"
         (length,) = struct.unpack(">H", data[i : i + 2])
         if length < 2 or i + length > n:
-            return "a JPEG segment runs past the end of the file"
+            return None, "a JPEG segment runs past the end of the file"
         if marker in _SOF:
             if length < 8:
-                return "the JPEG frame header is malformed"
+                return None, "the JPEG frame header is malformed"
             height, width = struct.unpack(">HH", data[i + 3 : i + 7])
             if not width or not height:
-                return "the JPEG has no image size"
+                return None, "the JPEG has no image size"
             size = (width, height)
         if marker == 0xDA:
-            break
+            return size, None
         i += length
+
+
+def jpeg_problem(data: bytes) -> str | None:
+    """None if the header decodes (a frame with a size, then scan data) and the file ends with EOI."""
+    size, problem = _jpeg_frame(data)
+    if problem is not None:
+        return problem
     if size is None:
         return "the JPEG has no frame header"
     if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         return "the JPEG is truncated (no end-of-image marker)"
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a JPEG (its frame header) or a PNG (its IHDR), read without decoding; None if the
+    header names none."""
+    if data[:8] == PNG_SIGNATURE:
+        return (int.from_bytes(data[16:20]), int.from_bytes(data[20:24])) if len(data) >= 24 else None
+    if sniff(data) == "image/jpeg":
+        size, problem = _jpeg_frame(data)
+        return size if problem is None else None
     return None
 
 
