@@ -20,6 +20,10 @@ from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import Base
 from brightkitchen.platform.settings import Settings
 
+# Heartbeats written before the answer, as the suite's tests read them back at once; the gathered write
+# (heartbeat_flush_s > 0) has its own tests (tests/platform/test_heartbeat_*.py). Servers the tests start inherit it.
+os.environ.setdefault("BRIGHTKITCHEN_HEARTBEAT_FLUSH_S", "0")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
 

@@ -21,6 +21,7 @@ from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.device_api import router as device_router
 from brightkitchen.platform.devices.views import router as devices_router
 from brightkitchen.platform.feed.views import router as feed_router
+from brightkitchen.platform.health.coalesce import stop_heartbeats
 from brightkitchen.platform.help.views import router as help_router
 from brightkitchen.platform.input_guard import InputGuard
 from brightkitchen.platform.jobs.runner import JobLoop
@@ -100,6 +101,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        stop_heartbeats(app)  # the heartbeats gathered in this worker are written before it ends
         if sensors:
             sensors.stop()
         if loop:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightkitchen.platform.alerts.rollups import TIMEZONE_INFO
 from brightkitchen.platform.db import create_db_engine, create_session_factory
 from brightkitchen.platform.settings import Settings
 
@@ -21,4 +22,6 @@ class PlatformContext:
     def build(cls, settings: Settings) -> PlatformContext:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_db_engine(settings.resolved_database_url())
-        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine))
+        sessions = create_session_factory(engine)
+        sessions.configure(info={TIMEZONE_INFO: settings.timezone})  # the alert rollups' local days
+        return cls(settings=settings, engine=engine, sessions=sessions)

@@ -8,6 +8,7 @@ from brightkitchen.platform.alerts.models import (
     Rectification,
     RectificationPhoto,
 )
+from brightkitchen.platform.alerts.rollups import AlertDaily
 from brightkitchen.platform.auth.models import RateCounter
 from brightkitchen.platform.bulletin.models import Bulletin
 from brightkitchen.platform.concerns.models import Concern, ConcernStep
@@ -52,6 +53,7 @@ __all__ = [
     "AccessToken",
     "Alert",
     "AlertAudit",
+    "AlertDaily",
     "AlertEvidence",
     "AlertTestRequest",
     "Bulletin",

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         default=True,
         description="Lists show small JPEG thumbnails made once on the platform; off: lists load the full pictures",
     )
+    alert_list_exact_total: int = Field(
+        default=10_000,
+        ge=1,
+        description="The alert list counts its total exactly up to this many; past it the total is an estimate",
+    )
     s3_bucket: str = Field(default="", description="S3 bucket for evidence (evidence_backend=s3)")
     s3_prefix: str = Field(default="evidence/", description="Key prefix inside the bucket")
     s3_endpoint_url: str | None = Field(default=None, description="S3-compatible endpoint (MinIO, OSS); None = AWS")
@@ -76,6 +81,23 @@ class Settings(BaseSettings):
     offline_after_missed: int = Field(default=3, gt=0, description="Missed heartbeats before a device is offline")
     device_rate_per_s: float = Field(default=20.0, gt=0, description="Sustained requests per second per device")
     device_rate_burst: int = Field(default=100, gt=0, description="Requests a device may burst above its rate")
+    redis_url: str = Field(
+        default="",
+        description="Redis (redis://host:6379/0) holding the device rate limits, one bucket per device shared by all "
+        "processes and hosts; empty = each process limits on its own. Unreachable Redis: per-process limits meanwhile",
+    )
+    redis_prefix: str = Field(
+        default="brightkitchen:", description="Prefix of this platform's Redis keys (several platforms, one Redis)"
+    )
+    device_auth_cache_s: float = Field(
+        default=300.0, ge=0, description="Seconds a worker trusts a device key it has checked: a revoked or replaced "
+        "key stops working within this time (sooner, once the worker writes that device's next heartbeat); longer "
+        "than the heartbeat interval times the workers, or heartbeats miss the cache; 0 = ask the database each time"
+    )  # fmt: skip
+    heartbeat_flush_s: float = Field(
+        default=1.0, ge=0, description="Seconds a worker gathers heartbeats before writing them in one transaction "
+        "(the latest per device); 0 = write each heartbeat before answering"
+    )  # fmt: skip
 
     # Alert deadlines (defaults when no deadline_policies row matches).
     rectify_hours_default: float = Field(default=24.0, gt=0, description="Hours a school has to rectify")
@@ -181,6 +203,13 @@ class Settings(BaseSettings):
         default="brightkitchen", description="Shared-subscription group; every platform process joins the same one"
     )
     sensor_retention_days: int = Field(default=90, gt=0, description="Raw sensor readings are deleted after this")
+    detection_retention_days: int = Field(
+        default=180,
+        ge=0,
+        description="Raw detections (every event received) are deleted after this many days, except those an "
+        "alert's kept evidence came with and those of alerts still open; alerts, evidence and audit are kept. "
+        "0 keeps them forever",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

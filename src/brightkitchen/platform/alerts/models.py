@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,15 @@ UNANSWERED_STATES = (AlertState.new, AlertState.pushed, AlertState.rectifying)
 JOINABLE_STATES = (AlertState.new, AlertState.pushed, AlertState.rectifying, AlertState.false_positive)
 
 
+_OPEN_SQL = text("state IN ('new', 'pushed', 'rectifying', 'submitted')")
+_OPEN_COLUMNS = ("site_id", "state", "deadline_at", "escalated_at", "test")  # all the open figures read
+_ESCALATED_SQL = text("escalated_at IS NOT NULL")
+
+
+# The episode from first to last seen (never reversed), as the GiST index on PostgreSQL has it.
+EPISODE_RANGE_SQL = "tstzrange(started_at, greatest(started_at, last_seen_at), '[]')"
+
+
 def _ended_at(context: DefaultExecutionContext) -> Any:
     """An alert inserted without ``last_seen_at`` was last seen when its violation ended."""
     return context.get_current_parameters()["ended_at"]
@@ -43,6 +52,21 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alerts_site_id_created_at", "site_id", "created_at"),
         Index("ix_alerts_camera_id_code_last_seen_at", "camera_id", "code", "last_seen_at"),
+        # The alert list (newest first = id downwards) filtered by site, state or code, or by a date range;
+        # the trailing id lets a keyset cursor resume inside the index.
+        Index("ix_alerts_site_id_id", "site_id", "id"),
+        Index("ix_alerts_state_id", "state", "id"),
+        Index("ix_alerts_code_id", "code", "id"),
+        Index("ix_alerts_started_at_id", "started_at", "id"),
+        Index("ix_alerts_last_seen_at_id", "last_seen_at", "id"),
+        # PostgreSQL: the episode as a range, so a date range long ago finds its few alerts (and the planner
+        # knows they are few) instead of walking newest first through the years after it.
+        Index("ix_alerts_episode_range", text(EPISODE_RANGE_SQL), postgresql_using="gist").ddl_if(dialect="postgresql"),
+        # The clock-bound figures (open, overdue) read only alerts in open states; closed and escalated alerts
+        # are found by when that happened (alerts/rollups.py counts the rest).
+        Index("ix_alerts_open", *_OPEN_COLUMNS, postgresql_where=_OPEN_SQL, sqlite_where=_OPEN_SQL),
+        Index("ix_alerts_closed_at", "closed_at"),
+        Index("ix_alerts_escalated_at", "escalated_at", postgresql_where=_ESCALATED_SQL, sqlite_where=_ESCALATED_SQL),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +106,8 @@ class Alert(Base):
 
 class AlertEvidence(Base):
     __tablename__ = "alert_evidence"
+    # The detection a kept file came with: retention skips it, and deleting a detection checks it by index.
+    __table_args__ = (Index("ix_alert_evidence_detection_id", "detection_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
@@ -170,7 +196,10 @@ class AlertDetection(Base):
     re-sent event is recognised (unique ``event_id``) and the episode's count and times can be shown."""
 
     __tablename__ = "alert_detections"
-    __table_args__ = (Index("ix_alert_detections_camera_id_code_ended_at", "camera_id", "code", "ended_at"),)
+    __table_args__ = (
+        Index("ix_alert_detections_camera_id_code_ended_at", "camera_id", "code", "ended_at"),
+        Index("ix_alert_detections_received_at", "received_at"),  # retention deletes the oldest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
