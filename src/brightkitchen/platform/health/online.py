@@ -3,14 +3,15 @@
 Each heartbeat that reports at least one working camera credits the time since the device's previous
 heartbeat, but never more than the offline cutoff (``heartbeat_interval_s * offline_after_missed``): a
 device silent longer than that was offline in between. The credit goes to hourly buckets per device,
-one upsert per heartbeat; a site's seconds in an hour are the most of any of its devices."""
+one upsert per batch of heartbeats; a site's seconds in an hour are the most of any of its devices."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -39,27 +40,37 @@ def split_hours(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
     return out
 
 
+def credit_spans(settings: Settings, previous: datetime | None, now: datetime) -> list[tuple[datetime, int]]:
+    """The watched time since ``previous`` (the device's last heartbeat) as (hour, seconds), capped at the
+    offline cutoff. The first heartbeat credits nothing: nothing is known about the time before it."""
+    if previous is None or now <= previous:
+        return []
+    cap = timedelta(seconds=settings.heartbeat_interval_s * settings.offline_after_missed)
+    return split_hours(max(previous, now - cap), now)
+
+
+def add_online(session: Session, rows: Mapping[tuple[int, datetime], tuple[int, int]]) -> None:
+    """Adds seconds to hourly buckets: (device_id, hour) -> (site_id, seconds), in one upsert."""
+    if not rows:
+        return
+    values = [{"device_id": d, "hour": h, "site_id": site, "seconds": s} for (d, h), (site, s) in sorted(rows.items())]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    table = cast(Table, OnlineHour.__table__)
+    stmt = (pg_insert if postgres else sqlite_insert)(table)
+    least = func.least if postgres else func.min  # an hour holds at most 3600 s, whatever clocks do
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["device_id", "hour"], set_={"seconds": least(table.c.seconds + stmt.excluded.seconds, 3600)}
+    )
+    # Core executemany: one cached statement, sent in batches (a VALUES list per call would compile anew).
+    session.connection().execute(upsert, values)
+
+
 def credit(
     session: Session, settings: Settings, *, device_id: int, site_id: int, previous: datetime | None, now: datetime
 ) -> int:
-    """Adds the watched time since ``previous`` (the device's last heartbeat) to its hourly buckets; returns
-    the seconds credited. The first heartbeat credits nothing: nothing is known about the time before it."""
-    if previous is None or now <= previous:
-        return 0
-    cap = timedelta(seconds=settings.heartbeat_interval_s * settings.offline_after_missed)
-    spans = split_hours(max(previous, now - cap), now)
-    if not spans:
-        return 0
-    rows = [{"device_id": device_id, "hour": hour, "site_id": site_id, "seconds": s} for hour, s in spans]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = (pg_insert if postgres else sqlite_insert)(OnlineHour).values(rows)
-    least = func.least if postgres else func.min  # an hour holds at most 3600 s, whatever clocks do
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["device_id", "hour"],
-            set_={"seconds": least(OnlineHour.seconds + stmt.excluded.seconds, 3600)},
-        )
-    )
+    """Adds the watched time since ``previous`` to the device's hourly buckets; returns the seconds credited."""
+    spans = credit_spans(settings, previous, now)
+    add_online(session, {(device_id, hour): (site_id, s) for hour, s in spans})
     return sum(s for _, s in spans)
 
 

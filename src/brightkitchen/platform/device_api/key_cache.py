@@ -1,0 +1,141 @@
+"""Device keys a worker has already checked, so a hot device request needs no database read to authenticate.
+
+A key found valid is trusted for ``device_auth_cache_s`` seconds at most: a key revoked or replaced (or a device
+deleted) in the meantime keeps working in a worker that had it cached until that time runs out, never longer.
+Sooner for a device that sends heartbeats: the worker's next heartbeat write reads the device row anyway, finds
+the key no longer valid, drops it from the cache and skips the report, so the next request gets 401. A key found
+unknown is remembered as refused for a shorter while (at most ``NEGATIVE_S``), so a misconfigured device
+hammering with a wrong key costs no query per request either; a key issued in that short while may be refused
+until it runs out. Only device keys are cached, keyed by their digest; both maps are bounded.
+
+A stolen key is revoked to stop a sender that may never send heartbeats, so the hot endpoints that read the
+database anyway (events, pictures, video) also sweep: every ``SWEEP_S`` one of them asks which devices were
+revoked or re-keyed lately and drops their keys, so a revocation reaches every worker on every host within
+seconds whatever the cache time. The window looked back over is generous (``SWEEP_MARGIN``) because the
+revoking host's clock may run ahead of this one's; dropping a key twice costs one database read."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from fastapi import FastAPI
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.devices.models import Device
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+MAX_KEYS = 100_000  # a province's devices, with room to spare
+MAX_REFUSED = 10_000
+NEGATIVE_S = 2.0
+SWEEP_S = 5.0
+SWEEP_MARGIN = timedelta(seconds=60)
+
+
+class DeviceKeyCache:
+    def __init__(
+        self, ttl_s: float, *, max_keys: int = MAX_KEYS, max_refused: int = MAX_REFUSED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.ttl_s, self.negative_s = ttl_s, min(ttl_s, NEGATIVE_S)
+        self.max_keys, self.max_refused, self.clock = max_keys, max_refused, clock
+        self._valid: dict[str, tuple[Principal, float]] = {}
+        self._by_device: dict[int, str] = {}  # device id -> its cached key's digest
+        self._refused: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._swept_at = float("-inf")  # monotonic: when the last sweep was claimed
+        self._swept_since: datetime | None = None  # wall clock: what the last sweep covered up to
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_s > 0
+
+    def get(self, digest: str) -> Principal | bool | None:
+        """The cached principal, False if the key was refused a moment ago, None if not known here."""
+        now = self.clock()
+        with self._lock:
+            hit = self._valid.get(digest)
+            if hit is not None:
+                if hit[1] > now:
+                    return hit[0]
+                del self._valid[digest]
+            until = self._refused.get(digest)
+            if until is not None:
+                if until > now:
+                    return False
+                del self._refused[digest]
+        return None
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            self._refused.pop(digest, None)
+            _bounded_put(self._valid, digest, (principal, self.clock() + self.ttl_s), self.max_keys)
+            _bounded_put(self._by_device, principal.id, digest, self.max_keys)
+
+    def refuse(self, digest: str) -> None:
+        """Forgets a key the database refused (a revoked one is dropped at once in this worker)."""
+        with self._lock:
+            self._valid.pop(digest, None)
+            if self.negative_s > 0:
+                _bounded_put(self._refused, digest, self.clock() + self.negative_s, self.max_refused)
+
+    def forget_devices(self, device_ids: list[int]) -> None:
+        """Drops the keys of devices found revoked, re-keyed or deleted (the heartbeat write tells)."""
+        with self._lock:
+            for device_id in device_ids:
+                digest = self._by_device.pop(device_id, None)
+                if digest is not None:
+                    self._valid.pop(digest, None)
+
+    def claim_sweep(self) -> bool:
+        """True for the one caller that should sweep now (at most one per ``SWEEP_S`` in this worker)."""
+        if not self.enabled:
+            return False
+        now = self.clock()
+        with self._lock:
+            if now - self._swept_at < SWEEP_S:
+                return False
+            self._swept_at = now
+            return True
+
+    def sweep(self, session: Session, now: datetime) -> list[int]:
+        """Drops the keys of devices revoked or re-keyed since the last sweep (with the margin); returns their ids."""
+        since = (self._swept_since or now - timedelta(seconds=self.ttl_s)) - SWEEP_MARGIN
+        changed = list(
+            session.scalars(select(Device.id).where(or_(Device.revoked_at >= since, Device.key_issued_at >= since)))
+        )
+        self.forget_devices(changed)
+        self._swept_since = now
+        return changed
+
+    def __len__(self) -> int:
+        return len(self._valid)
+
+
+def _bounded_put(store: dict[K, V], key: K, value: V, limit: int) -> None:
+    store.pop(key, None)  # re-inserted at the end: the oldest entries are the first ones
+    while len(store) >= limit:
+        del store[next(iter(store))]
+    store[key] = value
+
+
+_create_lock = threading.Lock()
+
+
+def key_cache_for(app: FastAPI) -> DeviceKeyCache:
+    """The app's cache, made on first use from its settings (tests may set ``app.state.device_key_cache``)."""
+    cache: DeviceKeyCache | None = getattr(app.state, "device_key_cache", None)
+    if cache is None:
+        with _create_lock:
+            cache = getattr(app.state, "device_key_cache", None)
+            if cache is None:
+                cache = DeviceKeyCache(app.state.ctx.settings.device_auth_cache_s)
+                app.state.device_key_cache = cache
+    return cache
