@@ -14,6 +14,7 @@ from brightkitchen.platform.deps import NowDep
 from brightkitchen.platform.device_api.auth import Credentials, authenticate_alone
 from brightkitchen.platform.device_api.docs import REFUSALS
 from brightkitchen.platform.ingest import service
+from brightkitchen.platform.ingest.sites import SiteCache
 from brightkitchen.platform.storage.deps import get_store
 from brightkitchen.platform.uploads.forms import part_bytes, read_form
 
@@ -39,12 +40,20 @@ _MULTIPART_DOC = {
 }
 
 
+def _sites(request: Request) -> SiteCache:
+    """The app's site facts (one cache per app, so a test's fresh database never sees another's sites)."""
+    cache: SiteCache | None = getattr(request.app.state, "ingest_sites", None)
+    if cache is None:
+        cache = request.app.state.ingest_sites = SiteCache()
+    return cache
+
+
 def _ingest(
     request: Request, device: Principal, raw_event: bytes | None, files: dict[str, bytes], now: datetime
 ) -> service.Ingested:
     ctx = request.app.state.ctx
     with ctx.sessions() as session:
-        return service.ingest(session, ctx.settings, get_store(request), device, raw_event, files, now)
+        return service.ingest(session, ctx.settings, get_store(request), device, raw_event, files, now, _sites(request))
 
 
 @router.post(

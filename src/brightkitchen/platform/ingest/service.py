@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import and_, select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -18,10 +20,9 @@ from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.birth import open_alert
 from brightkitchen.platform.alerts.models import Alert, AlertDetection, AlertEvidence, DetectionOutcome
 from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.ingest.sites import SiteCache, uncached_sender
 from brightkitchen.platform.problems import Problem, conflict
-from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.storage.base import EvidenceStore, new_key, thumbnail_key
 from brightkitchen.platform.uploads.content import sniff, structure_problem
 from brightkitchen.protocol.v1 import EvidenceRef, ViolationEvent
@@ -103,8 +104,8 @@ def _existing(session: Session, event_id: str, site_id: int) -> Ingested:
     return Ingested(row.alert_id, True, row.outcome, row.detection_count)
 
 
-def _is_known(session: Session, event_id: str) -> bool:
-    return session.scalar(select(AlertDetection.id).where(AlertDetection.event_id == event_id)) is not None
+class _Duplicate(Exception):
+    """The detection's event_id is already recorded (found by the insert itself)."""
 
 
 @dataclass
@@ -123,39 +124,32 @@ class _Writes:
 
 def ingest(
     session: Session, settings: Settings, store: EvidenceStore, principal: Principal,
-    raw_event: bytes | None, files: dict[str, bytes], now: datetime,
+    raw_event: bytes | None, files: dict[str, bytes], now: datetime, sites: SiteCache | None = None,
 ) -> Ingested:  # fmt: skip
+    """``sites``: the process's cache of site facts (none: read them). A re-sent event is found by the
+    detection's own insert (ON CONFLICT DO NOTHING on event_id), under the camera's lock: no read before."""
     event = parse_event(raw_event)
     site_id = principal.site_id
     assert site_id is not None
-    site = session.execute(
-        select(Site.code, Region.path, Camera.id.label("camera_id"))
-        .join(Region, Region.id == Site.region_id)
-        .outerjoin(Camera, and_(Camera.site_id == Site.id, Camera.key == event.camera_key))
-        .where(Site.id == site_id)
-    ).one()
-    if site.code != event.site_code:
-        raise Problem(403, "Forbidden", "a device may upload only for its own site", code="wrong_site")
-    if site.camera_id is None:
-        raise Problem(404, "Not found", f"camera '{event.camera_key}' is not registered at this site",
-                      code="unknown_camera")  # fmt: skip
+    if sites is None:
+        sender = uncached_sender(session, site_id, event.site_code, event.camera_key)
+    else:
+        sender = sites.sender(session, site_id, event.site_code, event.camera_key)
     evidence = dict((ref.kind.value, (ref, data)) for ref, data in check_evidence(event, files))
-    if _is_known(session, event.event_id):
-        return _existing(session, event.event_id, site_id)
 
     writes = _Writes()
     try:
-        episodes.lock_camera(session, site.camera_id)
-        if _is_known(session, event.event_id):  # the same event won the lock a moment ago
-            session.rollback()
-            return _existing(session, event.event_id, site_id)
-        result = _place(session, settings, store, principal, event, evidence, site_id, site.path, site.camera_id,
-                        now, writes)  # fmt: skip
+        episodes.lock_camera(session, sender.camera_id)
+        result = _place(session, settings, store, principal, event, evidence, site_id, sender.region_path,
+                        sender.camera_id, now, writes)  # fmt: skip
         session.commit()
-    except IntegrityError:
-        # The same event arrived concurrently and won the unique constraint: answer as a duplicate.
+    except (_Duplicate, IntegrityError) as exc:
+        # Already recorded (or the same event won the race an instant ago): answer as a duplicate. Any other
+        # clash (a camera deleted since the site was cached) finds no detection and answers 503: try again.
         session.rollback()
         _delete(store, writes.written)
+        if isinstance(exc, IntegrityError) and sites is not None:
+            sites.forget(site_id)
         return _existing(session, event.event_id, site_id)
     except OperationalError as exc:
         session.rollback()
@@ -169,13 +163,28 @@ def ingest(
     return result
 
 
-def _detection(event: ViolationEvent, site_id: int, camera_id: int, device_id: int | None, now: datetime,
-               outcome: DetectionOutcome, alert_id: int | None) -> AlertDetection:  # fmt: skip
-    return AlertDetection(
+# Built once: a statement made per event (with its values inline) costs more to key for the cache than to run.
+_RECORD = {
+    dialect: insert(AlertDetection)
+    .on_conflict_do_nothing(index_elements=[AlertDetection.event_id])
+    .returning(AlertDetection.id)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _record(session: Session, event: ViolationEvent, site_id: int, camera_id: int, device_id: int | None,
+            now: datetime, outcome: DetectionOutcome, alert_id: int | None) -> int:  # fmt: skip
+    """Inserts the detection; its id, or ``_Duplicate`` if the event_id is already there (one round trip for
+    both: INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING id)."""
+    values = dict(
         event_id=event.event_id, site_id=site_id, camera_id=camera_id, device_id=device_id, alert_id=alert_id,
         code=event.code, started_at=event.started_at, ended_at=event.ended_at, score=event.score,
-        track_id=event.track_id, test=event.test, outcome=outcome, received_at=now,
+        track_id=event.track_id, test=event.test, outcome=outcome.value, received_at=now,
     )  # fmt: skip
+    detection_id = session.execute(_RECORD[session.get_bind().dialect.name], values).scalar()
+    if detection_id is None:
+        raise _Duplicate(event.event_id)
+    return int(detection_id)
 
 
 def _place(
@@ -189,9 +198,7 @@ def _place(
     if latest is not None and episodes.joins(
         latest.state, latest.started_at, latest.last_seen_at, event.started_at, event.ended_at, rule.gap
     ):
-        det = _detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.joined, latest.id)
-        session.add(det)
-        session.flush()
+        det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.joined, latest.id)
         _join(session, settings, store, latest, event, evidence, det, now, writes)
         return Ingested(latest.id, False, DetectionOutcome.joined, latest.detection_count)
 
@@ -201,8 +208,7 @@ def _place(
     first = min([event.started_at, *(d.started_at for d in run)])
     last = max([event.ended_at, *(d.ended_at for d in run)])
     if not event.test and not episodes.long_enough(first, last, rule):
-        session.add(_detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.below_min, None))
-        session.flush()
+        _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.below_min, None)
         return Ingested(None, False, DetectionOutcome.below_min, None)
 
     alert = open_alert(
@@ -215,36 +221,33 @@ def _place(
     )  # fmt: skip
     for earlier in run:
         earlier.alert_id = alert.id
-    det = _detection(event, site_id, camera_id, principal.id, now, DetectionOutcome.opened, alert.id)
-    session.add(det)
-    session.flush()
+    det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.opened, alert.id)
     for kind in PARTS:
         if kind in evidence:
             _add_evidence(session, store, alert, det, *evidence[kind], now, writes)
     return Ingested(alert.id, False, DetectionOutcome.opened, alert.detection_count)
 
 
-def _add_evidence(session: Session, store: EvidenceStore, alert: Alert, det: AlertDetection, ref: EvidenceRef,
+def _add_evidence(session: Session, store: EvidenceStore, alert: Alert, det: int, ref: EvidenceRef,
                   data: bytes, now: datetime, writes: _Writes) -> None:  # fmt: skip
     key = writes.put(store, alert.site_id, ref, data, now)
-    session.add(AlertEvidence(alert_id=alert.id, detection_id=det.id, kind=ref.kind.value, storage_key=key,
+    session.add(AlertEvidence(alert_id=alert.id, detection_id=det, kind=ref.kind.value, storage_key=key,
                               sha256=ref.sha256, size=ref.size, content_type=ref.content_type))  # fmt: skip
+
+
+_KEPT = select(AlertEvidence).where(AlertEvidence.alert_id == bindparam("alert_id")).order_by(AlertEvidence.id)
 
 
 def _join(
     session: Session, settings: Settings, store: EvidenceStore, alert: Alert, event: ViolationEvent,
-    evidence: dict[str, tuple[EvidenceRef, bytes]], det: AlertDetection, now: datetime, writes: _Writes,
+    evidence: dict[str, tuple[EvidenceRef, bytes]], det: int, now: datetime, writes: _Writes,
 ) -> None:  # fmt: skip
     """The episode grows: count and times; the best snapshot (highest score) and the first clips are kept."""
     alert.detection_count += 1
     alert.started_at = min(alert.started_at, event.started_at)
     alert.ended_at = max(alert.ended_at, event.ended_at)
     alert.last_seen_at = max(alert.last_seen_at, event.ended_at)
-    kept = (
-        session.execute(select(AlertEvidence).where(AlertEvidence.alert_id == alert.id).order_by(AlertEvidence.id))
-        .scalars()
-        .all()
-    )
+    kept = session.scalars(_KEPT, {"alert_id": alert.id}).all()
     snapshot = next((e for e in kept if e.kind == "snapshot"), None)
     better = event.score > alert.score
     if "snapshot" in evidence and (snapshot is None or better):
@@ -255,7 +258,7 @@ def _join(
             old = snapshot.storage_key
             snapshot.storage_key = writes.put(store, alert.site_id, ref, data, now)
             snapshot.sha256, snapshot.size, snapshot.content_type = ref.sha256, ref.size, ref.content_type
-            snapshot.detection_id = det.id
+            snapshot.detection_id = det
             writes.replaced += [old, thumbnail_key(old)]
         _take_frame(alert, event)
     elif snapshot is None and better:

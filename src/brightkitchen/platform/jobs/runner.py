@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.ingest.retention import prune_old_detections
 from brightkitchen.platform.jobs.records import run_record_jobs
 from brightkitchen.platform.jobs.rollout import run_rollout_jobs
 from brightkitchen.platform.jobs.steps import detect_offline, escalate_due, push_new
@@ -56,6 +57,7 @@ def run_due_jobs(ctx: PlatformContext, now: datetime | None = None, pool: Delive
         ("video", lambda: cleanup_video(ctx, now)),
         ("reclaim", lambda: reclaim_due(ctx, now)),
         ("sensors", lambda: prune_readings(ctx, now)),
+        ("detections", lambda: prune_old_detections(ctx, now)),
     ]
     for name, step in steps:
         try:
