@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts import rollups
 from brightkitchen.platform.alerts.models import Alert, AlertAudit
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
@@ -161,6 +162,7 @@ def alert(
     session.add(a)
     session.flush()
     session.add(AlertAudit(alert_id=a.id, at=created, action="create", actor_kind="system", to_state="new"))
+    rollups.born(session, a)  # counted as the platform counts the alerts it raises
     session.commit()
     return a
 

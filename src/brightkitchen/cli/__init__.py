@@ -27,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(config_cmd.app, name="config", help="Configuration reference.")
-app.add_typer(db_cmd.app, name="db", help="Database schema (Alembic migrations).")
+app.add_typer(db_cmd.app, name="db", help="Database schema (Alembic migrations) and the alert rollups.")
 app.add_typer(user_cmd.app, name="user", help="Platform user accounts.")
 app.add_typer(sites_cmd.app, name="sites", help="Sites: bulk import from CSV or Excel.")
 app.add_typer(report_cmd.app, name="report", help="Daily, weekly and monthly region reports (xlsx or pdf).")

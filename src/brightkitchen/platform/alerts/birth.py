@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts import rollups
 from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.deadlines import deadlines
 from brightkitchen.platform.alerts.models import Alert, AlertState
@@ -48,5 +49,6 @@ def open_alert(
     )  # fmt: skip
     session.add(alert)
     session.flush()
+    rollups.born(session, alert, settings.timezone)
     t.record(session, alert.id, "create", actor, None, AlertState.new, reason, now)
     return alert

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from brightkitchen.platform.alerts import rollups
 from brightkitchen.platform.alerts.models import Alert, AlertAudit, AlertState
 from brightkitchen.platform.authz import Principal
 from brightkitchen.protocol.codes import ViolationCode
@@ -161,6 +162,7 @@ def apply(session: Session, alert: Alert, action: Action, actor: Actor, now: dat
     )
     if getattr(result, "rowcount", 1) != 1:
         raise WrongState(f"the alert changed meanwhile; cannot {action.value} it")
+    rollups.changed(session, alert, values)  # the daily counts move with the state, in this transaction
     from_state = alert.state
     for name, value in values.items():
         # Keep the loaded object in step without marking it dirty (no second UPDATE at flush).

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, AlertState
 from brightkitchen.platform.health.online import online_seconds
-from brightkitchen.platform.reports.data import answered_by
+from brightkitchen.platform.reports.data import answered_by, open_at
 from brightkitchen.platform.stats import ranking as rk
+from brightkitchen.platform.stats.counts import daily_counts
 from brightkitchen.platform.stats.figures import expected_seconds
 from brightkitchen.protocol.codes import ViolationCode
 
@@ -60,7 +61,7 @@ class AlertFigures(BaseModel):
 
 def alert_figures(
     session: Session, sites: Sequence[Any], child_of: Callable[[Any], tuple[int, str]], total: tuple[int, str], *,
-    start: datetime, end: datetime, min_share: float, worst_limit: int,
+    start: datetime, end: datetime, min_share: float, worst_limit: int, tz: str,
 ) -> AlertFigures:  # fmt: skip
     """``sites`` rows have id, name, created_at; ``child_of(row)`` names the row (child region) it counts in."""
     ids = [s.id for s in sites]
@@ -74,24 +75,30 @@ def alert_figures(
     real = (Alert.site_id.in_(ids), Alert.test.is_(False))
     violation = Alert.code != ViolationCode.camera_fault
 
-    def bump(site_id: int, name: str, code: str | None = None) -> None:
+    def bump(site_id: int, name: str, code: str | None = None, n: int = 1) -> None:
+        if n <= 0:
+            return
         for c in (place[site_id][0], totals):
-            setattr(c, name, getattr(c, name) + 1)
+            setattr(c, name, getattr(c, name) + n)
             if code is not None:
-                c.by_code[code] = c.by_code.get(code, 0) + 1
+                c.by_code[code] = c.by_code.get(code, 0) + n
 
-    for site_id, code, state, closed_at in session.execute(
-        select(Alert.site_id, Alert.code, Alert.state, Alert.closed_at).where(
-            *real, violation, Alert.created_at >= start, Alert.created_at < end
-        )
-    ):
-        bump(site_id, "new", code)
-        if state == AlertState.false_positive:
-            bump(site_id, "false_positive")
+    # Raised in the period: the daily rollups (whole days) and the raw alerts of the period's partial days.
+    for r in daily_counts(session, tz, ids, start, end):
+        if r.code == ViolationCode.camera_fault:
             continue
-        per_site[site_id]["alerts"] += 1
-        if state == AlertState.closed and closed_at is not None and closed_at < end:
-            per_site[site_id]["closed"] += 1
+        bump(r.site_id, "new", r.code, r.created)
+        bump(r.site_id, "false_positive", n=r.false_positive)
+        per_site[r.site_id]["alerts"] += r.created - r.false_positive
+        per_site[r.site_id]["closed"] += r.close_timed
+    # The rollups hold states as they are now: an alert closed after the period was not closed in it.
+    for site_id, n in session.execute(
+        select(Alert.site_id, func.count())
+        .where(*real, violation, Alert.created_at >= start, Alert.created_at < end)
+        .where(Alert.state == AlertState.closed, Alert.closed_at >= end)
+        .group_by(Alert.site_id)
+    ):
+        per_site[site_id]["closed"] -= n
     for (site_id,) in session.execute(
         select(Alert.site_id).where(
             *real, violation, Alert.state == AlertState.closed, Alert.closed_at >= start, Alert.closed_at < end
@@ -99,7 +106,9 @@ def alert_figures(
     ):
         bump(site_id, "rectified")
     for (site_id,) in session.execute(
-        select(Alert.site_id).where(*real, Alert.created_at < end, Alert.deadline_at < end, ~answered_by(end))
+        select(Alert.site_id).where(
+            *real, Alert.created_at < end, Alert.deadline_at < end, ~answered_by(end), open_at(end)
+        )
     ):
         bump(site_id, "overdue")
         per_site[site_id]["overdue"] += 1

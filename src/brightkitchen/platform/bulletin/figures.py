@@ -130,7 +130,7 @@ def compute(
 
     alerts = alert_figures(
         session, [s for s, _ in sites], child_of, (region.id, region.name), start=start, end=end,
-        min_share=settings.ranking_min_online_share, worst_limit=settings.bulletin_worst_limit,
+        min_share=settings.ranking_min_online_share, worst_limit=settings.bulletin_worst_limit, tz=settings.timezone,
     )  # fmt: skip
     alerts.rows.sort(key=lambda r: (r.region_id == region.id, r.region_name, r.region_id))
     return BulletinFigures(

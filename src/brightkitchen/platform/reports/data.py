@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.alerts.rollups import hours_between
 from brightkitchen.platform.health.online import online_seconds
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.reports.online import SiteOnline, online_rates, overall
@@ -24,6 +24,7 @@ from brightkitchen.platform.rollout.models import RolloutStatus
 from brightkitchen.platform.rollout.service import status_at
 from brightkitchen.platform.sites.models import Site
 from brightkitchen.platform.stats import ranking as rk
+from brightkitchen.platform.stats.counts import daily_counts
 from brightkitchen.platform.stats.figures import expected_seconds
 from brightkitchen.protocol.codes import VIOLATION_NAMES_ZH, ViolationCode
 
@@ -44,7 +45,8 @@ class SiteRow:
     on_time: int = 0
     overdue: int = 0  # overdue at the period's end, whenever raised
     escalated: int = 0
-    hours_to_close: list[float] = field(default_factory=list)
+    close_timed: int = 0  # closed ones with their closing time, and their hours from receipt to close
+    close_hours: float = 0.0
     online: SiteOnline = field(default_factory=SiteOnline)
     online_s: int = 0  # seconds watched in the period (health.online), what the ranking's rule uses
     expected_s: int = 0
@@ -67,6 +69,10 @@ class SiteRow:
     @property
     def on_time_rate(self) -> float | None:
         return ratio(self.on_time, self.closed)
+
+    @property
+    def mean_hours_to_close(self) -> float | None:
+        return self.close_hours / self.close_timed if self.close_timed else None
 
 
 @dataclass(frozen=True)
@@ -112,9 +118,9 @@ class ReportData:
     def totals(self) -> SiteRow:
         t = SiteRow(0, "", "合计", "")
         for s in self.sites:
-            for name in ("total", "false_positive", "closed", "on_time", "overdue", "escalated"):
+            for name in ("total", "false_positive", "closed", "on_time", "overdue", "escalated", "close_timed"):
                 setattr(t, name, getattr(t, name) + getattr(s, name))
-            t.hours_to_close += s.hours_to_close
+            t.close_hours += s.close_hours
         return t
 
     @property
@@ -136,10 +142,15 @@ def answered_by(at: datetime) -> ColumnElement[bool]:
     )
 
 
+def open_at(at: datetime) -> ColumnElement[bool]:
+    """Not closed before ``at``: implied by ``~answered_by(at)``, and said alone so that the database reads
+    the few alerts open or closed since ``at`` through ``ix_alerts_closed_at`` instead of every earlier one."""
+    return or_(Alert.closed_at.is_(None), Alert.closed_at >= at)
+
+
 def gather(
     session: Session, region: Region, period: Period, now: datetime, min_online_share: float = 0.8
 ) -> ReportData:
-    tz = ZoneInfo(period.timezone)
     as_of = min(period.end, now)
     sites = session.execute(
         select(Site.id, Site.code, Site.name, Region.name, Site.created_at)
@@ -157,32 +168,21 @@ def gather(
     types: Counter[str] = Counter()
     fps: Counter[str] = Counter()
     per_day: Counter[date] = Counter()
-    for a in session.execute(
-        select(
-            Alert.site_id,
-            Alert.code,
-            Alert.state,
-            Alert.created_at,
-            Alert.submitted_at,
-            Alert.deadline_at,
-            Alert.closed_at,
-        ).where(
-            real, Alert.code != ViolationCode.camera_fault, Alert.created_at >= period.start, Alert.created_at < as_of
-        )
-    ):
-        row = rows[a.site_id]
-        row.total += 1
-        types[a.code] += 1
-        if a.state == AlertState.false_positive:
-            row.false_positive += 1
-            fps[a.code] += 1
+    # Violations of the period: the daily rollups (whole days) and the raw alerts of its partial days.
+    for d in daily_counts(session, period.timezone, ids, period.start, as_of):
+        if d.code == ViolationCode.camera_fault:
             continue
-        per_day[a.created_at.astimezone(tz).date()] += 1
-        if a.state == AlertState.closed and a.closed_at is not None and a.closed_at < as_of:
-            row.closed += 1
-            row.hours_to_close.append((a.closed_at - a.created_at).total_seconds() / 3600)
-            if a.submitted_at is not None and a.submitted_at <= a.deadline_at:
-                row.on_time += 1
+        row = rows[d.site_id]
+        row.total += d.created
+        types[d.code] += d.created
+        row.false_positive += d.false_positive
+        fps[d.code] += d.false_positive
+        per_day[d.day] += d.created - d.false_positive
+        row.closed += d.close_timed
+        row.on_time += d.closed_on_time
+        row.close_timed += d.close_timed
+        row.close_hours += d.close_hours
+    _not_closed_by(session, real, rows, period.start, as_of)
     for (site_id,) in session.execute(
         select(Alert.site_id).where(real, Alert.escalated_at >= period.start, Alert.escalated_at < as_of)
     ):
@@ -213,6 +213,32 @@ def gather(
     )
 
 
+def _not_closed_by(
+    session: Session, real: ColumnElement[bool], rows: dict[int, SiteRow], start: datetime, as_of: datetime
+) -> None:
+    """The rollups hold states as they are now: takes back the period's alerts closed at or after ``as_of``
+    (or with no closing time), which were not closed by then."""
+    hours = hours_between(session.get_bind().dialect.name, Alert.created_at, Alert.closed_at)
+    timed = Alert.closed_at.is_not(None)
+    on_time = and_(Alert.submitted_at.is_not(None), Alert.submitted_at <= Alert.deadline_at)
+    for site_id, n_timed, sum_hours, n_on_time in session.execute(
+        select(
+            Alert.site_id,
+            func.coalesce(func.sum(case((timed, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((timed, hours), else_=0.0)), 0.0),
+            func.coalesce(func.sum(case((on_time, 1), else_=0)), 0),
+        )
+        .where(real, Alert.code != ViolationCode.camera_fault, Alert.created_at >= start, Alert.created_at < as_of)
+        .where(Alert.state == AlertState.closed, open_at(as_of))
+        .group_by(Alert.site_id)
+    ):
+        row = rows[site_id]
+        row.closed -= int(n_timed)
+        row.close_timed -= int(n_timed)
+        row.close_hours -= float(sum_hours)
+        row.on_time -= int(n_on_time)
+
+
 def _by_type(types: Counter[str], fps: Counter[str]) -> list[tuple[str, int]]:
     """Most valid alerts first, then most alerts, then by code: a stable order for people and tests."""
     return sorted(types.items(), key=lambda kv: (-(kv[1] - fps[kv[0]]), -kv[1], kv[0]))
@@ -224,7 +250,7 @@ def _overdue(
     out = []
     for a in session.execute(
         select(Alert.id, Alert.site_id, Alert.code, Alert.state, Alert.created_at, Alert.deadline_at)
-        .where(real, Alert.created_at < as_of, Alert.deadline_at < as_of, ~answered_by(as_of))
+        .where(real, Alert.created_at < as_of, Alert.deadline_at < as_of, ~answered_by(as_of), open_at(as_of))
         .order_by(Alert.deadline_at, Alert.id)
     ):
         row = rows[a.site_id]

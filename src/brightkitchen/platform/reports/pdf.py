@@ -164,7 +164,7 @@ def to_pdf(data: ReportData, font_path: Path | None = None) -> bytes:
 
 def _kpis(st: _Styles, data: ReportData) -> Table:
     t = data.totals
-    hours = f"{sum(t.hours_to_close) / len(t.hours_to_close):.1f}" if t.hours_to_close else "—"
+    hours = f"{t.mean_hours_to_close:.1f}" if t.mean_hours_to_close is not None else "—"
     cells = [
         ("单位数", str(len(data.sites))), ("已验收", str(data.accepted)), ("覆盖率", pct(data.coverage)),
         ("有效预警", str(t.alerts)), ("误报", str(t.false_positive)), ("已办结", str(t.closed)),

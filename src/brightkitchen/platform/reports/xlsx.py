@@ -76,7 +76,7 @@ def to_xlsx(data: ReportData) -> bytes:
     assert ws is not None
     ws.title = "概览"
     t = data.totals
-    hours = round(sum(t.hours_to_close) / len(t.hours_to_close), 1) if t.hours_to_close else None
+    hours = round(t.mean_hours_to_close, 1) if t.mean_hours_to_close is not None else None
     summary: list[tuple[str, Any, str | None]] = [
         ("区域", data.region_name, None),
         ("报告期", data.period.title, None),

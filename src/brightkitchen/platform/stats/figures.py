@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.health.online import online_seconds
 from brightkitchen.platform.regions.models import Region
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Site
-from brightkitchen.platform.stats import queries as q
+from brightkitchen.platform.stats.counts import site_counts
 from brightkitchen.platform.stats.ranking import SiteFigures
 
 
@@ -20,7 +21,9 @@ def expected_seconds(created_at: datetime, since: datetime, until: datetime) -> 
     return max(0, round((until - max(since, created_at)).total_seconds()))
 
 
-def window_figures(session: Session, ids: Select[Any], since: datetime, now: datetime) -> list[tuple[Any, SiteFigures]]:
+def window_figures(
+    session: Session, settings: Settings, ids: Select[Any], since: datetime, now: datetime
+) -> list[tuple[Any, SiteFigures]]:
     """(site row with id, code, name, kind, region name; its figures) for every site in ``ids``."""
     sites = session.execute(
         select(Site.id, Site.code, Site.name, Site.kind, Site.created_at, Region.name.label("region_name"))
@@ -28,7 +31,7 @@ def window_figures(session: Session, ids: Select[Any], since: datetime, now: dat
         .where(Site.id.in_(ids))
         .order_by(Site.id)
     ).all()
-    counts = {r.site_id: r for r in session.execute(q.alert_counts(ids, since, now))}
+    counts = site_counts(session, settings, ids, since, now)
     online = online_seconds(session, [s.id for s in sites], since, now)
     out = []
     for s in sites:

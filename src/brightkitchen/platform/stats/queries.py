@@ -48,7 +48,9 @@ def count_if(cond: ColumnElement[bool]) -> Any:
 
 
 def alert_counts(ids: Select[Any], since: datetime, now: datetime) -> Select[Any]:
-    """Per site: violations in the window, open, overdue, escalated, closed, closed on time, false positives."""
+    """Per site: violations in the window, open, overdue, escalated, closed, closed on time, false positives,
+    counted from the raw alerts. The figures read ``counts.site_counts`` (the rollups), which must agree with
+    this (tests/platform/test_rollups.py)."""
     window = Alert.created_at >= since
     violation = and_(window, Alert.code != ViolationCode.camera_fault)
     return (

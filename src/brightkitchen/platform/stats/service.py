@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.alerts.models import Alert, AlertState
+from brightkitchen.platform.alerts.rollups import AlertDaily
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.stats import queries as q
 from brightkitchen.platform.stats import ranking as rk
+from brightkitchen.platform.stats.counts import SiteCounts, site_counts
 from brightkitchen.platform.stats.figures import window_figures
 from brightkitchen.platform.stats.schemas import (
     AttentionItem,
@@ -24,7 +25,6 @@ from brightkitchen.platform.stats.schemas import (
     TrendPoint,
     UnmonitoredItem,
 )
-from brightkitchen.protocol.codes import ViolationCode
 
 TREND_DAYS = 30
 
@@ -52,31 +52,30 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
     sites = dict(session.execute(select(Site.id, Site.name).where(Site.id.in_(ids))).all())
     devices = {r.site_id: r for r in session.execute(_per_site_devices(settings, ids, now))}
     cameras = {r.site_id: r for r in session.execute(_per_site_cameras(settings, ids, now))}
-    counts = {r.site_id: r for r in session.execute(q.alert_counts(ids, since, now))}
+    counts = site_counts(session, settings, ids, since, now)
+    # Received today and per day: whole local days, so the rollups alone answer them.
     today = session.execute(
-        select(Alert.code, func.count())
-        .where(Alert.site_id.in_(ids), q.real(), Alert.created_at >= local_today)
-        .group_by(Alert.code)
+        select(AlertDaily.code, func.sum(AlertDaily.created))
+        .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= local_today.date())
+        .group_by(AlertDaily.code)
+        .having(func.sum(AlertDaily.created) > 0)
     )
-    day = q.local_date(session, Alert.created_at, settings.timezone, now)
+    first_day = (now.astimezone(tz) - timedelta(days=TREND_DAYS - 1)).date()
     per_day = {
-        str(d): n
+        str(d): int(n)
         for d, n in session.execute(
-            select(day, func.count()).where(Alert.site_id.in_(ids), q.real(), Alert.created_at >= since).group_by(day)
+            select(AlertDaily.day, func.sum(AlertDaily.created))
+            .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= first_day)
+            .group_by(AlertDaily.day)
         )
     }
-    mean_hours = session.scalar(
-        select(func.avg(q.hours_between(session, Alert.created_at, Alert.closed_at))).where(
-            Alert.site_id.in_(ids), q.real(), Alert.created_at >= since, Alert.state == AlertState.closed,
-            Alert.code != ViolationCode.camera_fault, Alert.closed_at.is_not(None),
-        )
-    )  # fmt: skip
+    close_timed = sum(c.close_timed for c in counts.values())
+    mean_hours = sum(c.close_hours for c in counts.values()) / close_timed if close_timed else None
     total = sum(c.total for c in counts.values())
     fp = sum(c.false_positive for c in counts.values())
     closed = sum(c.closed for c in counts.values())
     n_cameras = sum(c.n for c in cameras.values())
     cameras_on = sum(c.on for c in cameras.values())
-    first_day = (now.astimezone(tz) - timedelta(days=TREND_DAYS - 1)).date()
     trend_days = [first_day + timedelta(days=i) for i in range(TREND_DAYS)]
     return OverviewPublic(
         sites=len(sites),
@@ -84,7 +83,7 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
         cameras=n_cameras,
         cameras_online=cameras_on,
         online_rate=q.ratio(cameras_on, n_cameras),
-        alerts_today_by_code={code: n for code, n in today},
+        alerts_today_by_code={code: int(n) for code, n in today},
         open=sum(c.open for c in counts.values()),
         overdue=sum(c.overdue for c in counts.values()),
         rectification_rate=q.ratio(closed, total - fp),
@@ -97,7 +96,7 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
 
 
 def _attention(
-    sites: dict[int, str], counts: dict[int, Any], devices: dict[int, Any], cameras: dict[int, Any]
+    sites: dict[int, str], counts: dict[int, SiteCounts], devices: dict[int, Any], cameras: dict[int, Any]
 ) -> list[AttentionItem]:
     items = []
     for site_id, name in sites.items():
@@ -116,7 +115,7 @@ def _attention(
 def ranking(session: Session, settings: Settings, ids: Select[Any], now: datetime, days: int) -> RankingPublic:
     since = now - timedelta(days=days)
     share = settings.ranking_min_online_share
-    ranked, unwatched = rk.rank((f for _, f in window_figures(session, ids, since, now)), share)
+    ranked, unwatched = rk.rank((f for _, f in window_figures(session, settings, ids, since, now)), share)
     items = [
         RankingItem(
             rank=r.rank,

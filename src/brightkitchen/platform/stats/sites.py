@@ -60,7 +60,7 @@ def site_list(
         )
     )
     share = settings.ranking_min_online_share
-    figures = window_figures(session, ids, now - timedelta(days=days), now)
+    figures = window_figures(session, settings, ids, now - timedelta(days=days), now)
     items = [_item(row, f, row.id in live, share) for row, f in figures]
     if online is OnlineFilter.online:
         items = [i for i in items if i.online_now]
