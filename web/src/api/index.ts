@@ -6,8 +6,8 @@ import { session } from '@/session'
 import { ApiError } from './errors'
 import { Http } from './http'
 import type {
-  Alert,
   AlertDetail,
+  AlertPage,
   AlertQuery,
   BulkRectifyResult,
   BulkReviewResult,
@@ -71,7 +71,7 @@ export const api = {
   cameras: (query: { page?: number; size?: number; site_id?: number; status?: string } = {}) =>
     http.get<Page<Camera>>('/cameras', query),
 
-  alerts: (query: AlertQuery) => http.get<Page<Alert>>('/alerts', { ...query }),
+  alerts: (query: AlertQuery) => http.get<AlertPage>('/alerts', { ...query }),
   alert: (id: number) => http.get<AlertDetail>(`/alerts/${id}`),
   start: (id: number) => http.post<AlertDetail>(`/alerts/${id}/start`),
   /** One alert's rectification: 1–6 photos (the first as `photo`, the rest as `photos`) and a note. */

@@ -2446,6 +2446,32 @@ export interface components {
             worst: components["schemas"]["WorstSite"][];
         };
         /**
+         * AlertPage
+         * @description One page of the alert list: by ``page`` (an offset) or after a ``cursor`` (a keyset, as cheap deep in
+         *     as on page 1).
+         */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["AlertPublic"][];
+            /**
+             * Next Cursor
+             * @description pass as ?cursor= (same sort and filters) for the next page; null on the last page
+             */
+            next_cursor?: string | null;
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Estimated
+             * @description true when the list is too long to count exactly and total is an estimate
+             * @default false
+             */
+            total_estimated: boolean;
+        };
+        /**
          * AlertPublic
          * @description One alert in a list: what the web app's tables show.
          */
@@ -4193,17 +4219,6 @@ export interface components {
         Page_AccessEntry_: {
             /** Items */
             items: components["schemas"]["AccessEntry"][];
-            /** Page */
-            page: number;
-            /** Size */
-            size: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[AlertPublic] */
-        Page_AlertPublic_: {
-            /** Items */
-            items: components["schemas"]["AlertPublic"][];
             /** Page */
             page: number;
             /** Size */
@@ -6077,6 +6092,8 @@ export interface operations {
                 test?: boolean;
                 /** @description one of id, created_at, started_at, last_seen_at, deadline_at, detection_count, code, state, score; a leading '-' sorts downwards; default -id (newest) */
                 sort?: string | null;
+                /** @description next_cursor of the previous page (same sort and filters); page is ignored */
+                cursor?: string | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description items per page */
@@ -6094,7 +6111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AlertPublic_"];
+                    "application/json": components["schemas"]["AlertPage"];
                 };
             };
             /** @description Validation Error */

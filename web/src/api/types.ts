@@ -30,6 +30,8 @@ export type AlertState = (typeof ALERT_STATES)[number]
 // ---- alerts and statistics
 
 export type Alert = S['AlertPublic']
+/** A page of the alert list: also a keyset cursor to the next page, and whether the total is an estimate. */
+export type AlertPage = S['AlertPage']
 export type AlertDetail = S['AlertDetailPublic']
 export type Evidence = S['EvidencePublic']
 export type AuditEntry = S['AuditPublic']

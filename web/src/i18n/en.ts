@@ -293,6 +293,7 @@ const en: Messages = {
     anySite: 'All sites',
     anyCode: 'All violations',
     anyState: 'All states',
+    totalAbout: 'about {n}',
   },
   detail: {
     title: 'Alert',

@@ -294,6 +294,7 @@ const zhCN = {
     anySite: '全部单位',
     anyCode: '全部类型',
     anyState: '全部状态',
+    totalAbout: '约 {n} 条',
   },
   detail: {
     title: '预警详情',

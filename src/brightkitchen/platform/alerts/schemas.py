@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brightkitchen.platform.pagination import Page
+
 
 class AlertPublic(BaseModel):
     """One alert in a list: what the web app's tables show."""
@@ -116,6 +118,18 @@ class BulkReviewCreate(BaseModel):
     ids: list[int] = Field(min_length=1, max_length=200)
     decision: Literal["approve", "reject"]
     reason: str = Field(default="", max_length=2000)
+
+
+class AlertPage(Page[AlertPublic]):
+    """One page of the alert list: by ``page`` (an offset) or after a ``cursor`` (a keyset, as cheap deep in
+    as on page 1)."""
+
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?cursor= (same sort and filters) for the next page; null on the last page"
+    )
+    total_estimated: bool = Field(
+        default=False, description="true when the list is too long to count exactly and total is an estimate"
+    )
 
 
 class BulkReviewItem(BaseModel):

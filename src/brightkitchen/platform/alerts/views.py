@@ -15,6 +15,7 @@ from brightkitchen.platform.alerts.models import AlertState
 from brightkitchen.platform.alerts.rectification_photos import MAX_PHOTOS
 from brightkitchen.platform.alerts.schemas import (
     AlertDetailPublic,
+    AlertPage,
     BulkRectifyPublic,
     BulkReviewCreate,
     BulkReviewPublic,
@@ -24,7 +25,7 @@ from brightkitchen.platform.alerts.schemas import (
 from brightkitchen.platform.alerts.service import AlertFilters
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.deps import NowDep, SessionDep, SettingsDep, UserDep
-from brightkitchen.platform.pagination import Page, PageParams, page_params
+from brightkitchen.platform.pagination import PageParams, page_params
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sorting import SortParam
@@ -95,7 +96,7 @@ def _states(raw: str | None) -> tuple[str, ...]:
     return names
 
 
-@router.get("", response_model=Page[service.AlertPublic], summary="Alerts the caller may see, newest first")
+@router.get("", response_model=AlertPage, summary="Alerts the caller may see, newest first")
 def list_alerts(
     now: NowDep,
     principal: UserDep,
@@ -118,11 +119,15 @@ def list_alerts(
         SortParam,
         Query(description=f"one of {', '.join(service.SORTS)}; a leading '-' sorts downwards; default -id (newest)"),
     ] = None,
-) -> Page[service.AlertPublic]:
+    cursor: Annotated[
+        str | None,
+        Query(max_length=400, description="next_cursor of the previous page (same sort and filters); page is ignored"),
+    ] = None,
+) -> AlertPage:
     filters = AlertFilters(
         site_id, region_id, code, _states(state), overdue, escalated, since, until, test, camera_id, sort
     )
-    return service.list_alerts(session, settings, principal, filters, params, now)
+    return service.list_alerts(session, settings, principal, filters, params, now, cursor)
 
 
 def _detail(
