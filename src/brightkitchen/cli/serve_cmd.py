@@ -18,10 +18,16 @@ GRACEFUL_SHUTDOWN_S = 5
 
 
 def server_options(
-    host: str, port: int, workers: int, *, keep_alive_s: int = KEEP_ALIVE_S, max_connections: int = MAX_CONNECTIONS
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    keep_alive_s: int = KEEP_ALIVE_S,
+    max_connections: int = MAX_CONNECTIONS,
+    forwarded_allow_ips: str | None = None,
 ) -> dict[str, Any]:
     """What uvicorn is given; one place, so a test can check the limits are there."""
-    return {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "workers": workers,
@@ -33,6 +39,9 @@ def server_options(
         "limit_concurrency": max_connections,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }
+    if forwarded_allow_ips:  # else uvicorn's own: $FORWARDED_ALLOW_IPS, or 127.0.0.1 and ::1
+        options["forwarded_allow_ips"] = forwarded_allow_ips
+    return options
 
 
 def serve(
@@ -42,6 +51,11 @@ def serve(
     migrate: bool = typer.Option(True, help="apply database migrations before serving"),
     keep_alive_s: int = typer.Option(KEEP_ALIVE_S, min=1, help="close idle keep-alive connections after this"),
     max_connections: int = typer.Option(MAX_CONNECTIONS, min=1, help="answer 503 beyond this many connections"),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed "
+        "(comma-separated); default $FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1",
+    ),
 ) -> None:
     from brightkitchen.platform.security import SecretKeyMissing, require_secret_key
     from brightkitchen.platform.settings import Settings
@@ -56,5 +70,8 @@ def serve(
         from brightkitchen.platform.migrate import upgrade
 
         upgrade(settings)
-    options = server_options(host, port, workers, keep_alive_s=keep_alive_s, max_connections=max_connections)
+    options = server_options(
+        host, port, workers, keep_alive_s=keep_alive_s, max_connections=max_connections,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )  # fmt: skip
     uvicorn.run("brightkitchen.platform.app:create_app", **options)
