@@ -13,6 +13,7 @@ API = "/api/v1"
 @dataclass(frozen=True)
 class SimSite:
     site_id: int
+    device_id: int
     code: str
     device_key: str
     camera_keys: tuple[str, ...]
@@ -62,11 +63,13 @@ def _cameras(client: httpx.Client, site_id: int, count: int) -> tuple[str, ...]:
     return tuple(f"cam-{i + 1}" for i in range(count))
 
 
-def _device_key(client: httpx.Client, site_id: int) -> str:
+def _device_key(client: httpx.Client, site_id: int) -> tuple[int, str]:
     existing = _check(client.get(f"{API}/devices", params={"site_id": site_id}), 200)
     if existing["items"]:
-        return str(_check(client.post(f"{API}/devices/{existing['items'][0]['id']}/key"), 200)["device_key"])
-    return str(_check(client.post(f"{API}/sites/{site_id}/devices", json={"name": "sim-edge"}), 201)["device_key"])
+        device_id = int(existing["items"][0]["id"])
+        return device_id, str(_check(client.post(f"{API}/devices/{device_id}/key"), 200)["device_key"])
+    body = _check(client.post(f"{API}/sites/{site_id}/devices", json={"name": "sim-edge"}), 201)
+    return int(body["id"]), str(body["device_key"])
 
 
 def provision(client: httpx.Client, sites: int, cameras_per_site: int, streets: int = 10) -> list[SimSite]:
@@ -80,5 +83,6 @@ def provision(client: httpx.Client, sites: int, cameras_per_site: int, streets: 
     for i in range(sites):
         code = f"SIM-{i + 1:03d}"
         site_id = _site(client, code, street_ids[i % streets], i + 1)
-        out.append(SimSite(site_id, code, _device_key(client, site_id), _cameras(client, site_id, cameras_per_site)))
+        device_id, key = _device_key(client, site_id)
+        out.append(SimSite(site_id, device_id, code, key, _cameras(client, site_id, cameras_per_site)))
     return out
