@@ -25,6 +25,7 @@ def server_options(
     keep_alive_s: int = KEEP_ALIVE_S,
     max_connections: int = MAX_CONNECTIONS,
     forwarded_allow_ips: str | None = None,
+    access_log: bool = True,
 ) -> dict[str, Any]:
     """What uvicorn is given; one place, so a test can check the limits are there."""
     options: dict[str, Any] = {
@@ -38,6 +39,7 @@ def server_options(
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
         "limit_concurrency": max_connections,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "access_log": access_log,
     }
     if forwarded_allow_ips:  # else uvicorn's own: $FORWARDED_ALLOW_IPS, or 127.0.0.1 and ::1
         options["forwarded_allow_ips"] = forwarded_allow_ips
@@ -56,6 +58,9 @@ def serve(
         help="addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed "
         "(comma-separated); default $FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1",
     ),
+    access_log: bool = typer.Option(
+        True, help="log one line per request (at province scale, ~1,000 a second: let nginx keep the access log)"
+    ),
 ) -> None:
     from brightkitchen.platform.security import SecretKeyMissing, require_secret_key
     from brightkitchen.platform.settings import Settings
@@ -72,6 +77,6 @@ def serve(
         upgrade(settings)
     options = server_options(
         host, port, workers, keep_alive_s=keep_alive_s, max_connections=max_connections,
-        forwarded_allow_ips=forwarded_allow_ips,
+        forwarded_allow_ips=forwarded_allow_ips, access_log=access_log,
     )  # fmt: skip
     uvicorn.run("brightkitchen.platform.app:create_app", **options)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -90,6 +91,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
 
     install_database_handlers(app)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The sender hung up mid-upload (a device losing its uplink, a load generator stopping): nothing to
+        # fix here, and nobody reads the answer; it retries from its outbox.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        body = _body(400, "Bad request", "the request body was not received in full", request.url.path)
+        return JSONResponse(body, status_code=400, media_type=PROBLEM_JSON)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -17,6 +17,7 @@ from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
+from brightkitchen.platform.health.service import mark_offline_devices
 from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.notify.models import Notification
 from brightkitchen.platform.settings import Settings
@@ -97,6 +98,29 @@ def test_device_offline_after_three_missed_heartbeats(ctx: PlatformContext, sess
     assert session.get(Device, device.id).status == "offline"  # type: ignore[union-attr]
     faults = session.scalars(select(Alert).where(Alert.code == "camera_fault")).all()
     assert len(faults) == 1 and faults[0].device_id == device.id and "missed 3 heartbeats" in faults[0].detail
+
+
+def test_a_dark_network_goes_offline_in_bounded_passes(ctx: PlatformContext, session: Session, settings: Settings):
+    """Thousands of devices due at once are flipped (and their faults raised) a batch per pass, oldest silence
+    first, never all in one long transaction; each device once."""
+    w = f.world(session)
+    t0 = utcnow()
+    names = sorted(w.devices)
+    for n, name in enumerate(names):
+        w.devices[name].status, w.devices[name].last_heartbeat_at = "online", t0 + timedelta(seconds=n)
+    session.commit()
+    late = t0 + timedelta(seconds=settings.heartbeat_interval_s * 10)
+    with ctx.sessions() as s1:
+        assert mark_offline_devices(s1, settings, late, batch=2) == 2
+        s1.commit()
+    session.expire_all()
+    offline = {name for name in names if session.get(Device, w.devices[name].id).status == "offline"}  # type: ignore[union-attr]
+    assert offline == set(names[:2])  # the longest silent first
+    with ctx.sessions() as s2:
+        assert mark_offline_devices(s2, settings, late, batch=len(names)) == len(names) - 2
+        s2.commit()
+    faults = session.scalars(select(Alert).where(Alert.code == "camera_fault")).all()
+    assert sorted(a.device_id for a in faults) == sorted(w.devices[name].id for name in names)
 
 
 @pytest.mark.postgres

@@ -21,6 +21,8 @@ from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.video.models import CameraRecording
 from brightkitchen.protocol.v1 import CameraStatus, Heartbeat, RecordingHealth
 
+OFFLINE_BATCH = 500  # devices flipped offline per jobs pass: a whole dark province shows in minutes, not one long lock
+
 FAULTY = frozenset({CameraStatus.offline.value, CameraStatus.no_frames.value})
 
 
@@ -226,13 +228,26 @@ class _Cameras:
             session.execute(update(Camera), list(self.plain.values()))  # one executemany by primary key
 
 
-def mark_offline_devices(session: Session, settings: Settings, now: datetime) -> int:
+def mark_offline_devices(session: Session, settings: Settings, now: datetime, batch: int = OFFLINE_BATCH) -> int:
     """Devices silent for ``offline_after_missed`` heartbeats go offline; the UPDATE that flips them is
-    the only one that raises the fault, so two workers never both do."""
-    flipped = session.execute(
-        update(Device)
+    the only one that raises the fault, so two workers never both do. At most ``batch`` a pass: when a whole
+    network goes dark (a province's uplink, or the platform itself back from an outage) thousands of devices
+    are due at once, and one transaction raising thousands of faults would hold its locks for minutes."""
+    due = (
+        select(Device.id)
         .where(Device.status == "online", Device.last_heartbeat_at < offline_cutoff(settings, now))
         .where(Device.revoked_at.is_(None))
+        .order_by(Device.last_heartbeat_at, Device.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)  # another worker's pass takes the next ones
+    )
+    # Two statements: PostgreSQL may run a LIMIT ... FOR UPDATE subquery inside an UPDATE more than once.
+    ids = list(session.scalars(due))
+    if not ids:
+        return 0
+    flipped = session.execute(
+        update(Device)
+        .where(Device.id.in_(ids), Device.status == "online")
         .values(status="offline")
         .returning(Device.id, Device.site_id, Device.name)
         .execution_options(synchronize_session=False)
