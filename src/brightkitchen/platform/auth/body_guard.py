@@ -30,6 +30,7 @@ from brightkitchen.platform.deps import Authenticator, get_principal
 from brightkitchen.platform.problems import Problem
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+SEEN_PATHS = 4096
 
 
 @dataclass(frozen=True)
@@ -104,19 +105,24 @@ class BodyGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._rules: list[_Rule] | None = None
+        # Matching walks every route (~50 us); a device posts to the same few paths all day.
+        self._seen: dict[tuple[str, str], _Rule | None] = {}
 
     def _rule(self, scope: Scope) -> _Rule | None:
+        key = (scope["method"], scope["path"])
+        if key in self._seen:
+            return self._seen[key]
         if self._rules is None:  # built on first use: every router is included by then
             routes = _api_routes(scope["app"].router.routes)
             self._rules = [
                 _Rule(m, _needs_auth(r.dependant), _is_upload(r), getattr(r.endpoint, "body_limit", None))
                 for m, r in routes
             ]
-        for rule in self._rules:
-            match, _ = rule.matcher.matches(scope)
-            if match == Match.FULL:
-                return rule
-        return None
+        found = next((rule for rule in self._rules if rule.matcher.matches(scope)[0] == Match.FULL), None)
+        if len(self._seen) >= SEEN_PATHS:  # paths with ids in them are endless: start over, never grow
+            self._seen.clear()
+        self._seen[key] = found
+        return found
 
     @staticmethod
     def _authenticate(ctx: PlatformContext, authenticate: Authenticator, token: str) -> Problem | None:
