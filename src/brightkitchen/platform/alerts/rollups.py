@@ -17,7 +17,21 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Float, ForeignKey, Integer, String, and_, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -31,9 +45,11 @@ class AlertDaily(Base):
     """Counters of the real alerts received on one local day at one site with one code, as they are now."""
 
     __tablename__ = "alert_daily"
+    # A scope's sites read a window of days: one short range per site (and the site's deletion finds its rows).
+    __table_args__ = (Index("ix_alert_daily_site_id_day", "site_id", "day"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     created: Mapped[int] = mapped_column(Integer, default=0)
     open: Mapped[int] = mapped_column(Integer, default=0)  # new, pushed, rectifying or submitted

@@ -23,6 +23,8 @@ from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.stats.queries import count_if, real
 from brightkitchen.protocol.codes import ViolationCode
 
+Rows = Select[*tuple[Any, ...]]  # a query of per-site rows, whatever its columns
+
 
 @dataclass
 class SiteCounts:
@@ -102,13 +104,90 @@ def daily_counts(session: Session, tz: str, ids: Any, start: datetime, end: date
 
 
 def _add(out: dict[int, SiteCounts], site_id: int, row: Any) -> None:
-    c = out.setdefault(site_id, SiteCounts())
+    _add_to(out.setdefault(site_id, SiteCounts()), row)
+
+
+def _add_to(c: SiteCounts, row: Any) -> None:
     c.total += int(row.created)
     c.false_positive += int(row.false_positive)
     c.closed += int(row.closed)
     c.on_time += int(row.closed_on_time)
     c.close_timed += int(row.close_timed)
     c.close_hours += float(row.close_hours or 0.0)
+
+
+def window_totals(
+    session: Session, settings: Settings, ids: Select[Any], since: datetime, from_day: date
+) -> tuple[SiteCounts, list[DayCounts]]:
+    """The window's violations summed over the scoped sites (the rollups of its whole local days and the raw
+    first hours, as ``site_counts`` reads them, without a row per site), and the rollup counters per local day
+    and code (all codes) from ``from_day`` on, for the figures per day."""
+    out = SiteCounts()
+    first, edge_end = split(settings.timezone, since)
+    days: list[DayCounts] = []
+    sums = [func.sum(getattr(AlertDaily, name)).label(name) for name in COUNTERS]
+    for row in session.execute(
+        select(AlertDaily.day, AlertDaily.code, *sums)
+        .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= min(first, from_day))
+        .group_by(AlertDaily.day, AlertDaily.code)
+    ):
+        day = _day(row.day)
+        if day >= from_day:
+            days.append(DayCounts(day, 0, row.code, *(getattr(row, n) or 0 for n in COUNTERS)))
+        if day >= first and row.code != ViolationCode.camera_fault:
+            _add_to(out, row)
+    if edge_end > since:
+        dialect = session.get_bind().dialect.name
+        row = session.execute(
+            select(*raw_aggregates(dialect))
+            .where(Alert.site_id.in_(ids), real(), Alert.code != ViolationCode.camera_fault)
+            .where(Alert.created_at >= since, Alert.created_at < edge_end)
+        ).one()
+        _add_to(out, row)
+    return out, days
+
+
+def rollup_per_site(ids: Select[Any], first: date) -> Rows:
+    """Per site: the rollup counters (violations) of the whole local days from ``first`` on."""
+    sums = [func.coalesce(func.sum(getattr(AlertDaily, name)), 0).label(name) for name in COUNTERS]
+    return (
+        select(AlertDaily.site_id, *sums)
+        .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= first, AlertDaily.code != ViolationCode.camera_fault)
+        .group_by(AlertDaily.site_id)
+    )
+
+
+def edge_per_site(dialect: str, ids: Select[Any], since: datetime, edge_end: datetime) -> Rows:
+    """Per site: the same counters from the raw violations received in [since, edge_end)."""
+    return (
+        select(Alert.site_id, *raw_aggregates(dialect))
+        .where(Alert.site_id.in_(ids), real(), Alert.code != ViolationCode.camera_fault)
+        .where(Alert.created_at >= since, Alert.created_at < edge_end)
+        .group_by(Alert.site_id)
+    )
+
+
+def open_per_site(ids: Select[Any], now: datetime) -> Rows:
+    """Per site: alerts in open states now (any code, any age), overdue, escalated (``ix_alerts_open``)."""
+    return (
+        select(
+            Alert.site_id,
+            func.count().label("open"),
+            count_if(overdue_clause(now)).label("overdue"),
+            count_if(Alert.escalated_at.is_not(None)).label("escalated_open"),
+        )
+        .where(Alert.site_id.in_(ids), real(), Alert.state.in_(OPEN_STATES))
+        .group_by(Alert.site_id)
+    )
+
+
+def escalated_per_site(ids: Select[Any], since: datetime) -> Rows:
+    """Per site: alerts escalated since ``since`` (``ix_alerts_escalated_at``)."""
+    return (
+        select(Alert.site_id, func.count().label("escalated"))
+        .where(Alert.site_id.in_(ids), real(), and_(Alert.escalated_at.is_not(None), Alert.escalated_at >= since))
+        .group_by(Alert.site_id)
+    )
 
 
 def site_counts(
@@ -118,38 +197,14 @@ def site_counts(
     clock-bound figures as of ``now``."""
     out: dict[int, SiteCounts] = {}
     first, edge_end = split(settings.timezone, since)
-    sums = [func.coalesce(func.sum(getattr(AlertDaily, name)), 0).label(name) for name in COUNTERS]
-    for row in session.execute(
-        select(AlertDaily.site_id, *sums)
-        .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= first, AlertDaily.code != ViolationCode.camera_fault)
-        .group_by(AlertDaily.site_id)
-    ):
+    for row in session.execute(rollup_per_site(ids, first)):
         _add(out, row.site_id, row)
     if edge_end > since:
-        dialect = session.get_bind().dialect.name
-        for row in session.execute(
-            select(Alert.site_id, *raw_aggregates(dialect))
-            .where(Alert.site_id.in_(ids), real(), Alert.code != ViolationCode.camera_fault)
-            .where(Alert.created_at >= since, Alert.created_at < edge_end)
-            .group_by(Alert.site_id)
-        ):
+        for row in session.execute(edge_per_site(session.get_bind().dialect.name, ids, since, edge_end)):
             _add(out, row.site_id, row)
-    for site_id, n_open, overdue, escalated_open in session.execute(
-        select(
-            Alert.site_id,
-            func.count(),
-            count_if(overdue_clause(now)),
-            count_if(Alert.escalated_at.is_not(None)),
-        )
-        .where(Alert.site_id.in_(ids), real(), Alert.state.in_(OPEN_STATES))
-        .group_by(Alert.site_id)
-    ):
-        c = out.setdefault(site_id, SiteCounts())
-        c.open, c.overdue, c.escalated_open = int(n_open), int(overdue), int(escalated_open)
-    for site_id, escalated in session.execute(
-        select(Alert.site_id, func.count())
-        .where(Alert.site_id.in_(ids), real(), and_(Alert.escalated_at.is_not(None), Alert.escalated_at >= since))
-        .group_by(Alert.site_id)
-    ):
-        out.setdefault(site_id, SiteCounts()).escalated = int(escalated)
+    for row in session.execute(open_per_site(ids, now)):
+        c = out.setdefault(row.site_id, SiteCounts())
+        c.open, c.overdue, c.escalated_open = int(row.open), int(row.overdue), int(row.escalated_open)
+    for row in session.execute(escalated_per_site(ids, since)):
+        out.setdefault(row.site_id, SiteCounts()).escalated = int(row.escalated)
     return out
