@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from brightkitchen.platform import migrate
@@ -63,6 +63,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 STATES = [(AlertState.closed, 0.70), (AlertState.false_positive, 0.10), (AlertState.rectifying, 0.07),
           (AlertState.pushed, 0.05), (AlertState.submitted, 0.05), (AlertState.new, 0.03)]  # fmt: skip
 CODES = [c for c in ViolationCode if c != ViolationCode.camera_fault]
+# Alerts older than this are settled, as in a district that works: deadlines are hours to days, escalation
+# follows, so a three-year history does not hold millions of alerts still open (the in-flight shares above
+# apply to the recent ones only).
+SETTLED_AFTER = timedelta(days=30)
+IN_FLIGHT = ("new", "pushed", "rectifying", "submitted")
+
+
+def settled(state: str, created: datetime, now: datetime) -> str:
+    return "closed" if state in IN_FLIGHT and created < now - SETTLED_AFTER else state
+
+
 PG_URL = os.environ.get("BRIGHTKITCHEN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SCHOOL = "school"  # a school admin of the first site, for the list as a school sees it
 
@@ -99,7 +110,7 @@ def seed(ctx: PlatformContext, sites: int, alerts: int, days: int, rng: random.R
         for _ in range(alerts):
             site_id, camera_id = rng.choice(cameras)
             created = now - timedelta(seconds=rng.uniform(0, days * 86400))
-            state = rng.choices([st for st, _ in STATES], weights)[0]
+            state = settled(rng.choices([st for st, _ in STATES], weights)[0], created, now)
             submitted = created + timedelta(hours=rng.uniform(1, 30)) if state in ("submitted", "closed") else None
             rows.append({
                 "event_id": uuid.uuid4().hex, "site_id": site_id, "camera_id": camera_id, "device_id": None,
@@ -141,9 +152,12 @@ FROM (
   SELECT i, random() AS rc, random() AS rs, random() AS re, 1 + floor(random() * :ncams)::int AS rn,
     CAST(:start AS timestamptz) + make_interval(secs => (i - 1) * :step + random() * :step) AS created,
     interval '1 hour' * (1 + random() * 29) AS took,
-    CASE {states} END AS state
+    CASE {states} END AS drawn
   FROM (SELECT i, random() AS r FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS i) AS x
-) AS g
+) AS g0
+CROSS JOIN LATERAL (SELECT CASE WHEN g0.created < CAST(:settled AS timestamptz) AND g0.drawn IN ({in_flight})
+  THEN 'closed' ELSE g0.drawn END AS state) AS st
+CROSS JOIN LATERAL (SELECT g0.*, st.state) AS g
 JOIN (SELECT row_number() OVER (ORDER BY id) AS rn, id, site_id FROM cameras) AS c ON c.rn = g.rn
 ORDER BY g.i
 """
@@ -194,11 +208,13 @@ def seed_pg(ctx: PlatformContext, sites: int, alerts: int, days: int, cameras: i
             conn.execute(text(f'DROP INDEX "{name}"'))
         ncams = conn.execute(text("SELECT count(*) FROM cameras")).scalar_one()
         sql = text(_ALERTS_SQL.format(codes=", ".join(f"'{c}'" for c in CODES), ncodes=len(CODES),
-                                      states=_states_case()))  # fmt: skip
+                                      states=_states_case(),
+                                      in_flight=", ".join(f"'{st}'" for st in IN_FLIGHT)))  # fmt: skip
         start, step = now - timedelta(days=days), days * 86400 / max(alerts, 1)
         for lo in range(1, alerts + 1, 1_000_000):
             hi = min(alerts, lo + 999_999)
-            conn.execute(sql, {"lo": lo, "hi": hi, "ncams": ncams, "start": start, "step": step})
+            conn.execute(sql, {"lo": lo, "hi": hi, "ncams": ncams, "start": start, "step": step,
+                               "settled": now - SETTLED_AFTER})  # fmt: skip
             print(f"  alerts {hi:,} / {alerts:,}", flush=True)
         conn.execute(text("SELECT setval('alerts_id_seq', (SELECT max(id) FROM alerts))"))
         conn.execute(text(
@@ -403,6 +419,10 @@ def main() -> None:
     parser.add_argument(
         "--pg", action="store_true", help="a throwaway PostgreSQL database (BRIGHTKITCHEN_BENCH_PG_URL)"
     )
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="with --database-url: a database this bench seeded before; time it again without seeding",
+    )  # fmt: skip
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -414,12 +434,17 @@ def main() -> None:
         migrate.upgrade(settings)
         ctx = PlatformContext.build(settings)
         start = time.perf_counter()
-        if pg:
+        if args.reuse:
+            with ctx.sessions() as s:
+                args.alerts = s.scalar(select(func.count()).select_from(Alert)) or 0
+                sites = s.scalar(select(func.count()).select_from(Site)) or 0
+        elif pg:
             seed_pg(ctx, sites, args.alerts, days, args.cameras, args.evidence)
         else:
             seed(ctx, sites, args.alerts, days, random.Random(7))
         seeded = time.perf_counter() - start
-        finish(ctx, settings)
+        if not args.reuse:
+            finish(ctx, settings)
         with ctx.sessions() as s:
             ids = sorted(s.scalars(select(Alert.id)).all()) if not pg else []
             mid_id = ids[len(ids) // 2] if ids else args.alerts // 2
