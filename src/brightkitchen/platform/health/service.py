@@ -18,7 +18,7 @@ from brightkitchen.platform.health.online import add_online, credit_spans
 from brightkitchen.platform.modelhub.reported import model_report
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
-from brightkitchen.platform.video.models import CameraRecording
+from brightkitchen.platform.video.health import store_recordings
 from brightkitchen.protocol.v1 import CameraStatus, Heartbeat, RecordingHealth
 
 OFFLINE_BATCH = 500  # devices flipped offline per jobs pass: a whole dark province shows in minutes, not one long lock
@@ -155,21 +155,7 @@ def _record_recordings(session: Session, cameras: _Cameras, batch: list[Pending]
             cam = cameras.known.get((pending.site_id, c.camera_key))
             if cam is not None and c.recording is not None:
                 reports[cam[0]] = (c.recording, at)
-    if not reports:
-        return
-    rows = select(CameraRecording).where(CameraRecording.camera_id.in_(sorted(reports)))
-    existing = {r.camera_id: r for r in session.scalars(rows)}
-    for camera_id, (rec, at) in reports.items():
-        row = existing.get(camera_id)
-        if row is None:
-            row = CameraRecording(camera_id=camera_id)
-            session.add(row)
-        row.status = rec.status
-        row.recorded_from, row.recorded_until = rec.recorded_from, rec.recorded_until
-        row.days_kept, row.bytes_kept, row.video_codec = rec.days_kept, rec.bytes, rec.video_codec
-        row.live_error, row.error = rec.live_error, rec.error
-        row.reported_at = at
-    session.flush()
+    store_recordings(session, reports)
 
 
 class _Cameras:

@@ -3,6 +3,7 @@ Both are called from the device API (heartbeat handler, config builder)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.video.models import CameraRecording
-from brightkitchen.protocol.v1 import Heartbeat
+from brightkitchen.protocol.v1 import Heartbeat, RecordingHealth
 
 
 def record_recording_health(session: Session, site_id: int, heartbeat: Heartbeat, now: datetime | None = None) -> int:
@@ -24,12 +25,19 @@ def record_recording_health(session: Session, site_id: int, heartbeat: Heartbeat
     at = now or utcnow()
     rows = session.execute(select(Camera.key, Camera.id).where(Camera.site_id == site_id, Camera.key.in_(reports)))
     ids: dict[str, int] = {key: camera_id for key, camera_id in rows}
-    existing = {
-        r.camera_id: r
-        for r in session.scalars(select(CameraRecording).where(CameraRecording.camera_id.in_(list(ids.values()))))
-    }
-    for key, camera_id in ids.items():
-        rec = reports[key]
+    store_recordings(session, {camera_id: (reports[key], at) for key, camera_id in ids.items()})
+    return len(ids)
+
+
+def store_recordings(session: Session, reports: Mapping[int, tuple[RecordingHealth | None, datetime]]) -> None:
+    """Writes each camera's latest ``RecordingHealth`` (by camera id): one read of the rows, batched writes.
+    Flushes; the caller commits."""
+    kept = {camera_id: (rec, at) for camera_id, (rec, at) in reports.items() if rec is not None}
+    if not kept:
+        return
+    rows = select(CameraRecording).where(CameraRecording.camera_id.in_(sorted(kept)))
+    existing = {r.camera_id: r for r in session.scalars(rows)}
+    for camera_id, (rec, at) in kept.items():
         assert rec is not None
         row = existing.get(camera_id)
         if row is None:
@@ -41,7 +49,6 @@ def record_recording_health(session: Session, site_id: int, heartbeat: Heartbeat
         row.live_error, row.error = rec.live_error, rec.error
         row.reported_at = at
     session.flush()
-    return len(ids)
 
 
 def camera_video_fields(camera: Camera) -> dict[str, Any]:
