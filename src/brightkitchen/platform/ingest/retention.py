@@ -60,12 +60,17 @@ def prune_window(session: Session, since: datetime, upper: datetime, quiet: date
         .order_by(AlertDetection.received_at, AlertDetection.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
+    # Two statements: PostgreSQL may rerun a LIMIT ... FOR UPDATE subquery inside a DELETE, skipping the rows
+    # this statement already removed and taking more than ``limit``.
+    chosen = list(session.scalars(ids))
+    if not chosen:
+        session.commit()
+        return []
     gone = list(
         session.scalars(
             delete(AlertDetection)
-            .where(AlertDetection.id.in_(ids))
+            .where(AlertDetection.id.in_(chosen))
             .returning(AlertDetection.received_at)
             .execution_options(synchronize_session=False)
         )
