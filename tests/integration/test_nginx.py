@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from brightkitchen.platform.settings import Settings
 from tests import factories as f
 from tests import support as s
 from tests.platform.feed.sse import open_stream
+from tests.support.pg import throwaway_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONF = REPO_ROOT / "deploy" / "nginx" / "brightkitchen.conf"
@@ -54,19 +55,12 @@ def pg_database() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("/usr/sbin/nginx is missing; .ci/run installs nginx-light")
         pytest.skip("/usr/sbin/nginx is not installed (Debian: apt-get install nginx-light); CI installs it")
-    name = f"bk_nginx_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError:
-        pytest.skip("PostgreSQL is not reachable")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_database(PG_URL, "bk_nginx"))
+        except OperationalError:
+            pytest.skip("PostgreSQL is not reachable")
+        yield url
 
 
 def site_config(upstreams: list[int], port: int, redirect_port: int) -> str:

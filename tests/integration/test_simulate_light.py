@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
 
 from brightkitchen.platform import migrate
 from brightkitchen.platform.devices.models import Device
@@ -26,6 +24,7 @@ from brightkitchen.platform.settings import Settings
 from brightkitchen.simulate.bulk import provision_bulk
 from brightkitchen.simulate.light import LightPlan, run_light, small_snapshot
 from brightkitchen.simulate.report import verify_heartbeats, verify_in_database
+from tests.support.pg import throwaway_database
 
 CLI = [sys.executable, "-m", "brightkitchen.cli"]
 
@@ -37,16 +36,8 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not pg:
         yield f"sqlite:///{tmp_path_factory.mktemp('simlight') / 'platform.sqlite3'}"
         return
-    name = f"bk_simlight_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(pg).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(pg, "bk_simlight") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from tests.support.pg import throwaway_database
 
 PG_URL = os.environ.get("BRIGHTKITCHEN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CLI = [sys.executable, "-m", "brightkitchen.cli"]
@@ -25,19 +25,12 @@ CLI = [sys.executable, "-m", "brightkitchen.cli"]
 
 @pytest.fixture
 def pg_database() -> Iterator[str]:
-    name = f"bk_two_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError:
-        pytest.skip("PostgreSQL is not reachable")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_database(PG_URL, "bk_two"))
+        except OperationalError:
+            pytest.skip("PostgreSQL is not reachable")
+        yield url
 
 
 def _port() -> int:
