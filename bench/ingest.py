@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,8 +32,8 @@ from pathlib import Path
 
 import cv2
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from pg_scratch import throwaway_pg
+from sqlalchemy import create_engine, func, insert, select
 
 from brightkitchen.platform import migrate
 from brightkitchen.platform.context import PlatformContext
@@ -49,7 +48,6 @@ from brightkitchen.platform.sites.models import Camera, Site
 REPO = Path(__file__).resolve().parents[1]
 WRK = REPO / "bench" / "wrk"
 IMAGES = REPO / ".." / "shared" / "datasets" / "mask-wearing-train" / "images"
-PG_URL = os.environ.get("BRIGHTKITCHEN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def snapshot_jpeg(target: int = 46_000) -> bytes:
@@ -172,17 +170,8 @@ def database(kind: str, data_dir: Path) -> Iterator[Settings]:
     if kind == "sqlite":
         yield Settings(data_dir=data_dir)
         return
-    name = f"bk_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with throwaway_pg() as url:
         yield Settings(data_dir=data_dir, database_url=url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def heard_from(settings: Settings) -> int:

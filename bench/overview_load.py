@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from pg_scratch import throwaway_pg
+from sqlalchemy import func, insert, select, text
 
 from brightkitchen.platform import migrate
 from brightkitchen.platform.alerts.models import Alert, AlertState
@@ -74,7 +74,6 @@ def settled(state: str, created: datetime, now: datetime) -> str:
     return "closed" if state in IN_FLIGHT and created < now - SETTLED_AFTER else state
 
 
-PG_URL = os.environ.get("BRIGHTKITCHEN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SCHOOL = "school"  # a school admin of the first site, for the list as a school sees it
 
 
@@ -237,21 +236,6 @@ def finish(ctx: PlatformContext, settings: Settings) -> None:
     if ctx.engine.dialect.name == "postgresql":
         with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
-
-
-@contextmanager
-def throwaway_pg() -> Iterator[str]:
-    """A new PostgreSQL database for this run, dropped afterwards (as bench/ingest.py makes them)."""
-    name = f"bk_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def free_port() -> int:
