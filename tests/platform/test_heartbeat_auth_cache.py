@@ -20,7 +20,7 @@ from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.device_api.key_cache import SWEEP_S, DeviceKeyCache
 from brightkitchen.platform.devices.models import Device
-from brightkitchen.platform.devices.service import issue_key
+from brightkitchen.platform.devices.service import issue_key, revoke
 from tests import factories as f
 from tests.support import device_headers
 
@@ -80,10 +80,10 @@ def test_a_revoked_key_stops_working_within_the_cache_time(
     assert device is not None
     device.revoked_at = utcnow()
     session.commit()
-    clock.now += 9
-    assert post(gathering, key) == 204  # still trusted in this worker, for at most device_auth_cache_s
+    clock.now += SWEEP_S - 1
+    assert post(gathering, key) == 204  # still trusted in this worker until its next sweep (or the cache time)
     clock.now += 2
-    assert post(gathering, key) == 401
+    assert post(gathering, key) == 401  # the heartbeat path sweeps too, long before device_auth_cache_s
     seen = queries(ctx)
     assert post(gathering, key) == 401  # refused a moment ago: no query either
     assert seen == []
@@ -180,8 +180,28 @@ def test_a_revoked_key_is_swept_from_the_cache_within_seconds(
     assert post(gathering, key) == 204
     session.get(Device, w.devices["A1"].id).revoked_at = utcnow()  # type: ignore[union-attr]
     session.commit()
-    assert post(gathering, key) == 204  # cached, and heartbeats never sweep (they never wait on the database)
+    assert post(gathering, key) == 204  # cached, and no sweep due yet (one per SWEEP_S in a worker)
     clock.now += SWEEP_S + 0.1  # still well inside the 10 s cache time
     event = {"event": (None, b"{}", "application/json")}
     assert gathering.post("/api/v1/device/events", files=event, headers=device_headers(key)).status_code == 401
     assert post(gathering, key) == 401
+
+
+def test_the_sweep_keeps_keys_that_are_still_their_devices_key(session: Session) -> None:
+    """A fleet given its keys a moment ago (every device "re-keyed lately") must not be dropped at every sweep:
+    a cached key that is still its device's key stays. One replaced or revoked after it was cached goes."""
+    w = f.world(session)
+    a1, a2 = (session.get(Device, w.devices[n].id) for n in ("A1", "A2"))
+    assert a1 is not None and a2 is not None and a1.key_hash is not None and a2.key_hash is not None
+    cache = DeviceKeyCache(300.0)
+    cache.put(a1.key_hash, Principal("device", a1.id, None, None, None, a1.site_id))
+    cache.put(a2.key_hash, Principal("device", a2.id, None, None, None, a2.site_id))
+    assert cache.sweep(session, utcnow()) == []
+    assert isinstance(cache.get(a1.key_hash), Principal) and isinstance(cache.get(a2.key_hash), Principal)
+
+    old_a1, old_a2 = a1.key_hash, a2.key_hash
+    issue_key(a1)  # replaced: the cached key is the old one
+    revoke(a2)
+    session.commit()
+    assert sorted(cache.sweep(session, utcnow())) == sorted([a1.id, a2.id])
+    assert cache.get(old_a1) is None and cache.get(old_a2) is None

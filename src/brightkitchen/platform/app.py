@@ -35,6 +35,7 @@ from brightkitchen.platform.records.views import router as records_router
 from brightkitchen.platform.regions.views import router as regions_router
 from brightkitchen.platform.reports.views import router as reports_router
 from brightkitchen.platform.rollout.views import router as rollout_router
+from brightkitchen.platform.routing import add_flat
 from brightkitchen.platform.security import require_secret_key
 from brightkitchen.platform.sensors.mqtt import SensorListener
 from brightkitchen.platform.sensors.views import router as sensors_router
@@ -52,7 +53,10 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
+    # The device API first: at a province's scale nearly every request is a device's, and routes are matched
+    # in order.
     for router in (
+        device_router,
         auth_router,
         regions_router,
         sites_router,
@@ -60,7 +64,6 @@ def api_router() -> APIRouter:
         users_router,
         public_router,
         concerns_router,
-        device_router,
         alerts_router,
         feed_router,
         policies_router,
@@ -144,6 +147,6 @@ def create_app(settings: Settings | None = None, ctx: PlatformContext | None = N
     install_problem_handlers(app)
     app.add_middleware(InputGuard)  # NUL, bad UTF-8 and out-of-range ids never reach an endpoint
     add_compression(app, ctx.settings)  # outermost: every answer that shrinks, problem documents included
-    app.include_router(api_router())
+    add_flat(app, api_router())  # one flat list of routes: see routing.py
     mount_web(app)  # last: the browser app's fallback must not shadow any API route
     return app

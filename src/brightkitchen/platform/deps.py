@@ -3,9 +3,10 @@ caller with the role guards."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -55,6 +56,13 @@ async def get_now() -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+async def now_for(request: Request) -> datetime:
+    """``get_now`` for an endpoint that resolves no dependencies (the heartbeat, the hottest request): the same
+    answer, a test's override included, without FastAPI's dependency machinery."""
+    value = request.app.dependency_overrides.get(get_now, get_now)()
+    return cast(datetime, await value if inspect.isawaitable(value) else value)
 
 
 def _unauthorized(detail: str) -> Problem:

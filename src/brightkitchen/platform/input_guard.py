@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"^\s*[+-]?[0-9_]+(\.0*)?\s*$")
+_DIGIT = re.compile(r"[0-9]")
+MIN_DIGITS_OUT_OF_RANGE = len(str(INT8_MAX))  # 19: a number with fewer digits is always in range
 
 
 def _is_int_type(annotation: Any) -> bool:
@@ -95,6 +97,8 @@ class InputGuard:
         for key, value in query:
             if "\x00" in key or "\x00" in value:
                 return 422, "Invalid request", f"'{key if _clean(key) else '?'}' must not contain NUL", key
+        if len(_DIGIT.findall(path + "".join(k + v for k, v in query))) < MIN_DIGITS_OUT_OF_RANGE:
+            return None  # almost every request: no need to find its route
         for route, names in self._api_routes(scope):
             match, child = route.matches(scope)
             if match != Match.FULL:

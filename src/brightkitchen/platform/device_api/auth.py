@@ -20,8 +20,9 @@ from brightkitchen.platform.device_api.ratelimit import TokenBuckets, limiter_fo
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.security import DEVICE_KEY_PREFIX, token_digest
 
-_bearer = HTTPBearer(auto_error=False)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+bearer = HTTPBearer(auto_error=False)  # also called directly: ``await bearer(request)``
+BEARER_SCHEME = bearer.scheme_name  # its name among the OpenAPI document's security schemes
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def _refused() -> Problem:
@@ -92,8 +93,9 @@ def authenticate_alone(request: Request, creds: HTTPAuthorizationCredentials | N
 def authenticate_at_once(request: Request, creds: HTTPAuthorizationCredentials | None) -> Principal | None:
     """``authenticate_alone`` where it blocks on nothing, so the event loop may call it: the key in the cache
     and the in-process rate limiter. None when it needs the database or a round trip to a shared limiter
-    (then call ``authenticate_alone`` in a worker thread)."""
-    if not isinstance(limiter_for(request), TokenBuckets):
+    (then call ``authenticate_alone`` in a worker thread), or when this worker's sweep of revoked keys is due
+    (so that every hot endpoint sweeps, whichever of them a worker gets)."""
+    if not isinstance(limiter_for(request), TokenBuckets) or key_cache_for(request.app).sweep_due():
         return None
     principal = cached_device(request, creds)
     return None if principal is None else rate_limited_device(principal, request)

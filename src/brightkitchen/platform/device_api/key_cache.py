@@ -12,7 +12,9 @@ A stolen key is revoked to stop a sender that may never send heartbeats, so the 
 database anyway (events, pictures, video) also sweep: every ``SWEEP_S`` one of them asks which devices were
 revoked or re-keyed lately and drops their keys, so a revocation reaches every worker on every host within
 seconds whatever the cache time. The window looked back over is generous (``SWEEP_MARGIN``) because the
-revoking host's clock may run ahead of this one's; dropping a key twice costs one database read."""
+revoking host's clock may run ahead of this one's. Of the devices changed in that window only those whose
+cached key is no longer their key (revoked, replaced) are dropped: a fleet given its keys minutes ago would
+otherwise be dropped at every sweep and read from the database again and again."""
 
 from __future__ import annotations
 
@@ -94,6 +96,11 @@ class DeviceKeyCache:
                 if digest is not None:
                     self._valid.pop(digest, None)
 
+    def sweep_due(self) -> bool:
+        """Whether a sweep is due (without claiming it): callers that cannot wait on the database then take the
+        path that can."""
+        return self.enabled and self.clock() - self._swept_at >= SWEEP_S
+
     def claim_sweep(self) -> bool:
         """True for the one caller that should sweep now (at most one per ``SWEEP_S`` in this worker)."""
         if not self.enabled:
@@ -106,14 +113,23 @@ class DeviceKeyCache:
             return True
 
     def sweep(self, session: Session, now: datetime) -> list[int]:
-        """Drops the keys of devices revoked or re-keyed since the last sweep (with the margin); returns their ids."""
+        """Drops the cached keys that are no longer their device's key, of the devices revoked or re-keyed since
+        the last sweep (with the margin); returns the ids of those devices."""
         since = (self._swept_since or now - timedelta(seconds=self.ttl_s)) - SWEEP_MARGIN
-        changed = list(
-            session.scalars(select(Device.id).where(or_(Device.revoked_at >= since, Device.key_issued_at >= since)))
+        rows = session.execute(
+            select(Device.id, Device.key_hash, Device.revoked_at).where(
+                or_(Device.revoked_at >= since, Device.key_issued_at >= since)
+            )
         )
-        self.forget_devices(changed)
+        with self._lock:
+            stale = [
+                device_id
+                for device_id, key_hash, revoked_at in rows
+                if device_id in self._by_device and (revoked_at is not None or key_hash != self._by_device[device_id])
+            ]
+        self.forget_devices(stale)
         self._swept_since = now
-        return changed
+        return stale
 
     def __len__(self) -> int:
         return len(self._valid)

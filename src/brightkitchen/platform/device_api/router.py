@@ -10,7 +10,7 @@ from brightkitchen.platform.sensors import relay as sensors
 
 def device_router() -> APIRouter:
     api = APIRouter()
-    for topic in (events, heartbeats, config, pictures, test_requests, video, model_files, sensors):
+    for topic in (heartbeats, events, config, pictures, test_requests, video, model_files, sensors):
         api.include_router(topic.router)
     return api
 
