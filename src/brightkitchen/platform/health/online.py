@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.health.models import OnlineHour
 from brightkitchen.platform.settings import Settings
+from brightkitchen.platform.unnest import rows_of
 
 HOUR = timedelta(hours=1)
 
@@ -56,10 +57,20 @@ def add_online(session: Session, rows: Mapping[tuple[int, datetime], tuple[int, 
     values = [{"device_id": d, "hour": h, "site_id": site, "seconds": s} for (d, h), (site, s) in sorted(rows.items())]
     postgres = session.get_bind().dialect.name == "postgresql"
     table = cast(Table, OnlineHour.__table__)
-    stmt = (pg_insert if postgres else sqlite_insert)(table)
-    least = func.least if postgres else func.min  # an hour holds at most 3600 s, whatever clocks do
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["device_id", "hour"], set_={"seconds": least(table.c.seconds + stmt.excluded.seconds, 3600)}
+    if postgres:  # one statement for the whole batch, from arrays (see unnest)
+        columns = ("device_id", "hour", "site_id", "seconds")
+        v = rows_of("v", {c: (table.c[c].type, [row[c] for row in values]) for c in columns})
+        insert = pg_insert(table).from_select(list(columns), select(*(v.c[c] for c in columns)))
+        session.connection().execute(
+            insert.on_conflict_do_update(
+                index_elements=["device_id", "hour"],
+                set_={"seconds": func.least(table.c.seconds + insert.excluded.seconds, 3600)},
+            )
+        )
+        return
+    stmt = sqlite_insert(table)
+    upsert = stmt.on_conflict_do_update(  # an hour holds at most 3600 s, whatever clocks do
+        index_elements=["device_id", "hour"], set_={"seconds": func.min(table.c.seconds + stmt.excluded.seconds, 3600)}
     )
     # Core executemany: one cached statement, sent in batches (a VALUES list per call would compile anew).
     session.connection().execute(upsert, values)

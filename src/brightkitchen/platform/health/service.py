@@ -18,6 +18,7 @@ from brightkitchen.platform.health.online import add_online, credit_spans
 from brightkitchen.platform.modelhub.reported import model_report
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
+from brightkitchen.platform.unnest import among, rows_of
 from brightkitchen.platform.video.health import store_recordings
 from brightkitchen.protocol.v1 import CameraStatus, Heartbeat, RecordingHealth
 
@@ -80,7 +81,7 @@ def write_heartbeats(
     by_id = {p.device_id: p for p in batch if p.beats}
     postgres = session.get_bind().dialect.name == "postgresql"
     # Plain rows, not ORM objects: loading thousands of those costs more than the write.
-    stmt = select(*_DEVICE_COLUMNS).where(Device.id.in_(sorted(by_id))).order_by(Device.id)
+    stmt = select(*_DEVICE_COLUMNS).where(among(Device.id, sorted(by_id), postgres, "ids")).order_by(Device.id)
     stmt = stmt.with_for_update() if postgres else stmt
     devices = [d for d in session.execute(stmt) if _key_valid(d, by_id[d.id])]
     if refused is not None:
@@ -92,14 +93,14 @@ def write_heartbeats(
     # Conditional: of two racing writers only the one that flips the device back clears its fault.
     back = session.scalars(
         update(Device)
-        .where(Device.id.in_(ids), Device.status == "offline")
+        .where(among(Device.id, ids, postgres, "ids"), Device.status == "offline")
         .values(status="online")
         .returning(Device.id)
         .execution_options(synchronize_session=False)
     ).all()
     for device_id in back:
         clear_fault(session, settings, f"device:{device_id}", "heartbeats resumed", now=by_id[device_id].beats[-1][1])
-    cameras = _Cameras(session, settings, {by_id[i].site_id for i in ids})
+    cameras = _Cameras(session, settings, {by_id[i].site_id for i in ids}, postgres)
     online: dict[tuple[int, datetime], tuple[int, int]] = {}
     rows: dict[frozenset[str], list[dict[str, Any]]] = {}
     for device in devices:
@@ -118,6 +119,9 @@ def write_heartbeats(
         rows.setdefault(frozenset(row), []).append(row)
     cameras.flush(session)
     for group in rows.values():
+        if postgres and set(group[0]) == _PLAIN_ROW:
+            session.execute(_plain_devices_update(group))  # nearly every heartbeat: one statement for all
+            continue
         params = [{(k if k.startswith("b_") else f"v_{k}"): v for k, v in row.items()} for row in group]
         session.execute(_device_update(group[0], postgres), params)  # one executemany per set of columns
     add_online(session, online)
@@ -145,6 +149,25 @@ def _device_update(row: dict[str, Any], postgres: bool) -> Any:
     return update(table).where(table.c.id == bindparam("b_id")).values(values)
 
 
+_PLAIN_ROW = {"software_version", "b_id", "b_at"}  # a report whose models and errors did not change
+
+
+def _plain_devices_update(group: list[dict[str, Any]]) -> Any:
+    """PostgreSQL: the devices of a batch whose models did not change, in one UPDATE from arrays."""
+    table = cast(Table, Device.__table__)
+    v = rows_of("v", {
+        "id": (table.c.id.type, [r["b_id"] for r in group]),
+        "software_version": (table.c.software_version.type, [r["software_version"] for r in group]),
+        "at": (table.c.last_heartbeat_at.type, [r["b_at"] for r in group]),
+    })  # fmt: skip
+    latest = func.greatest(func.coalesce(table.c.last_heartbeat_at, v.c.at), v.c.at)
+    return (
+        update(table)
+        .where(table.c.id == v.c.id)
+        .values(software_version=v.c.software_version, status="online", last_heartbeat_at=latest)
+    )
+
+
 def _record_recordings(session: Session, cameras: _Cameras, batch: list[Pending]) -> None:
     """Each reported camera's recording health (video.health's fields), from the latest report, for the whole
     batch at once: one read of the rows, and the ORM's batched writes."""
@@ -164,13 +187,15 @@ class _Cameras:
     counts as online (stats.queries.camera_online) as long as its device reports it so. ``fps`` is stored
     with those writes."""
 
-    def __init__(self, session: Session, settings: Settings, site_ids: set[int]) -> None:
-        self.settings = settings
+    def __init__(self, session: Session, settings: Settings, site_ids: set[int], postgres: bool) -> None:
+        self.settings, self.postgres = settings, postgres
         self.refresh = timedelta(seconds=settings.heartbeat_interval_s * settings.offline_after_missed / 2)
         cols = (Camera.id, Camera.site_id, Camera.key, Camera.status, Camera.last_seen_at)
         self.known: dict[tuple[int, str], list[Any]] = {
             (site_id, key): [cam_id, status, seen, status]  # the last is what the row holds
-            for cam_id, site_id, key, status, seen in session.execute(select(*cols).where(Camera.site_id.in_(site_ids)))
+            for cam_id, site_id, key, status, seen in session.execute(
+                select(*cols).where(among(Camera.site_id, sorted(site_ids), postgres, "sites"))
+            )
         }
         self.plain: dict[int, dict[str, Any]] = {}
 
@@ -210,8 +235,20 @@ class _Cameras:
         return working
 
     def flush(self, session: Session) -> None:
-        if self.plain:
+        if not self.plain:
+            return
+        if not self.postgres:
             session.execute(update(Camera), list(self.plain.values()))  # one executemany by primary key
+            return
+        table = cast(Table, Camera.__table__)
+        rows = list(self.plain.values())
+        v = rows_of("v", {key: (table.c[key].type, [r[key] for r in rows]) for key in ("id", "status", "fps",
+                                                                                        "last_seen_at")})  # fmt: skip
+        session.execute(
+            update(table)
+            .where(table.c.id == v.c.id)
+            .values(status=v.c.status, fps=v.c.fps, last_seen_at=v.c.last_seen_at)
+        )
 
 
 def mark_offline_devices(session: Session, settings: Settings, now: datetime, batch: int = OFFLINE_BATCH) -> int:
