@@ -205,3 +205,30 @@ def test_the_sweep_keeps_keys_that_are_still_their_devices_key(session: Session)
     session.commit()
     assert sorted(cache.sweep(session, utcnow())) == sorted([a1.id, a2.id])
     assert cache.get(old_a1) is None and cache.get(old_a2) is None
+
+
+def test_a_worker_loads_every_device_key_at_once(ctx: PlatformContext, session: Session, gathering: TestClient) -> None:
+    """A restarted worker under a province's fleet must not read the database once per device: its first sweep
+    loads every valid key in one query, so a device it has never seen reads nothing either."""
+    w = f.world(session)
+    assert post(gathering, w.device_keys["A1"]) == 204  # the first request sweeps, and loads the keys
+    seen = queries(ctx)
+    assert post(gathering, w.device_keys["A2"]) == 204
+    assert seen == []
+
+
+def test_loading_replaces_a_devices_old_key_and_skips_revoked_ones(session: Session) -> None:
+    w = f.world(session)
+    a1, a2 = (session.get(Device, w.devices[n].id) for n in ("A1", "A2"))
+    assert a1 is not None and a2 is not None and a1.key_hash is not None and a2.key_hash is not None
+    cache = DeviceKeyCache(300.0)
+    old_a1, old_a2 = a1.key_hash, a2.key_hash
+    cache.put(old_a1, Principal("device", a1.id, None, None, None, a1.site_id))
+    issue_key(a1)
+    revoke(a2)
+    session.commit()
+    assert cache.load(session) == len(w.devices) - 1
+    assert cache.get(old_a1) is None  # replaced by its new key
+    hit = cache.get(a1.key_hash)  # type: ignore[arg-type]
+    assert isinstance(hit, Principal) and hit.id == a1.id and hit.site_id == a1.site_id and hit.kind == "device"
+    assert cache.get(old_a2) is None

@@ -91,8 +91,9 @@ class Settings(BaseSettings):
     )
     device_auth_cache_s: float = Field(
         default=300.0, ge=0, description="Seconds a worker trusts a device key it has checked: a revoked or replaced "
-        "key stops working within this time (sooner, once the worker writes that device's next heartbeat); longer "
-        "than the heartbeat interval times the workers, or heartbeats miss the cache; 0 = ask the database each time"
+        "key stops working within this time (in practice within seconds: each worker sweeps for revoked and replaced "
+        "keys every 5 s); each worker also loads every valid key in one query at its first request and every half "
+        "of this time; 0 = ask the database each time"
     )  # fmt: skip
     heartbeat_flush_s: float = Field(
         default=1.0, ge=0, description="Seconds a worker gathers heartbeats before writing them in one transaction "

@@ -14,7 +14,12 @@ revoked or re-keyed lately and drops their keys, so a revocation reaches every w
 seconds whatever the cache time. The window looked back over is generous (``SWEEP_MARGIN``) because the
 revoking host's clock may run ahead of this one's. Of the devices changed in that window only those whose
 cached key is no longer their key (revoked, replaced) are dropped: a fleet given its keys minutes ago would
-otherwise be dropped at every sweep and read from the database again and again."""
+otherwise be dropped at every sweep and read from the database again and again.
+
+The sweep also loads every valid device key at once when the worker has none loaded yet and again every half
+``device_auth_cache_s`` (one query of a few columns, ``load``): a worker restarted under a province's 27,000
+devices would otherwise read the database once per device before its cache is warm, and each key again when
+its time runs out. Keys issued since the last load are checked one by one as before."""
 
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ class DeviceKeyCache:
         self._lock = threading.Lock()
         self._swept_at = float("-inf")  # monotonic: when the last sweep was claimed
         self._swept_since: datetime | None = None  # wall clock: what the last sweep covered up to
+        self._loaded_at = float("-inf")  # monotonic: when every key was last loaded
 
     @property
     def enabled(self) -> bool:
@@ -77,9 +83,30 @@ class DeviceKeyCache:
 
     def put(self, digest: str, principal: Principal) -> None:
         with self._lock:
-            self._refused.pop(digest, None)
-            _bounded_put(self._valid, digest, (principal, self.clock() + self.ttl_s), self.max_keys)
-            _bounded_put(self._by_device, principal.id, digest, self.max_keys)
+            self._put(digest, principal, self.clock() + self.ttl_s)
+
+    def _put(self, digest: str, principal: Principal, expires: float) -> None:
+        self._refused.pop(digest, None)
+        previous = self._by_device.get(principal.id)
+        if previous is not None and previous != digest:
+            self._valid.pop(previous, None)  # a device has one key: the one just checked
+        _bounded_put(self._valid, digest, (principal, expires), self.max_keys)
+        _bounded_put(self._by_device, principal.id, digest, self.max_keys)
+
+    def load(self, session: Session) -> int:
+        """Caches the key of every device that has a valid one (at most ``max_keys``); returns how many."""
+        rows = session.execute(
+            select(Device.id, Device.site_id, Device.key_hash)
+            .where(Device.key_hash.is_not(None), Device.revoked_at.is_(None))
+            .order_by(Device.id)
+            .limit(self.max_keys)
+        ).all()
+        expires = self.clock() + self.ttl_s
+        with self._lock:
+            for device_id, site_id, key_hash in rows:
+                if key_hash is not None:  # (the query's condition: mypy cannot see it)
+                    self._put(key_hash, Principal("device", device_id, None, None, None, site_id), expires)
+        return len(rows)
 
     def refuse(self, digest: str) -> None:
         """Forgets a key the database refused (a revoked one is dropped at once in this worker)."""
@@ -113,8 +140,12 @@ class DeviceKeyCache:
             return True
 
     def sweep(self, session: Session, now: datetime) -> list[int]:
-        """Drops the cached keys that are no longer their device's key, of the devices revoked or re-keyed since
-        the last sweep (with the margin); returns the ids of those devices."""
+        """Loads every valid key when that is due, then drops the cached keys that are no longer their device's
+        key, of the devices revoked or re-keyed since the last sweep (with the margin); returns the ids of
+        those devices."""
+        if self.clock() - self._loaded_at >= self.ttl_s / 2:
+            self._loaded_at = self.clock()
+            self.load(session)
         since = (self._swept_since or now - timedelta(seconds=self.ttl_s)) - SWEEP_MARGIN
         rows = session.execute(
             select(Device.id, Device.key_hash, Device.revoked_at).where(
