@@ -5,6 +5,7 @@ per-process site facts never refuse a camera or site that exists, and a deleted 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -135,3 +136,62 @@ def test_site_facts_expire(ctx: PlatformContext, session: Session, w: f.World) -
     with pytest.raises(Problem) as refused:
         sites.sender(session, w.site_a1.id, "A1", "cam-a1")
     assert refused.value.code == "wrong_site"
+
+
+class _SlowStore:
+    """The local store, with puts that take a while (a slow disk's fsync): what a commit may not overtake."""
+
+    def __init__(self, inner: Any, fail: bool = False) -> None:
+        self.inner, self.fail, self.keys = inner, fail, []
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.keys.append(key)
+        time.sleep(0.2)
+        if self.fail:
+            raise OSError("no space left on device")
+        self.inner.put(key, data, content_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _ingest_into(ctx: PlatformContext, w: f.World, store: Any, doc: dict[str, Any], parts: dict[str, bytes]) -> Any:
+    device = w.devices["A1"]
+    principal = Principal(kind="device", id=device.id, role=None, region_id=None, region_path=None,
+                          site_id=w.site_a1.id)  # fmt: skip
+    with ctx.sessions() as session:
+        return service.ingest(session, ctx.settings, store, principal, json.dumps(doc).encode(), parts,
+                              datetime.now(UTC), SiteCache())  # fmt: skip
+
+
+def test_every_file_is_on_disk_before_the_commit(ctx: PlatformContext, session: Session, w: f.World) -> None:
+    """The files are written beside the alert's statements, but the commit (and so the answer) waits for them:
+    an acknowledged event never points at a file that is not there."""
+    store = _SlowStore(build_store(ctx.settings))
+    at_commit: list[bool] = []
+
+    def commit(conn: Any) -> None:
+        at_commit.append(bool(store.keys) and all(store.inner.exists(k) for k in store.keys))
+
+    jpeg, mp4 = s.jpeg_bytes(), s.mp4_bytes()
+    doc = s.event(evidence=[s.ref("snapshot", jpeg), s.ref("clip", mp4)])
+    sa_event.listen(ctx.engine, "commit", commit)
+    try:
+        result = _ingest_into(ctx, w, store, doc, {"snapshot": jpeg, "clip": mp4})
+    finally:
+        sa_event.remove(ctx.engine, "commit", commit)
+    assert result.outcome == "opened" and len(store.keys) == 2
+    assert at_commit == [True]
+    kept = session.scalars(select(AlertEvidence.storage_key).where(AlertEvidence.alert_id == result.alert_id))
+    assert sorted(kept) == sorted(store.keys)
+
+
+def test_a_failed_evidence_write_keeps_nothing(ctx: PlatformContext, session: Session, w: f.World) -> None:
+    store = _SlowStore(build_store(ctx.settings), fail=True)
+    jpeg = s.jpeg_bytes()
+    doc = s.event(evidence=[s.ref("snapshot", jpeg)])
+    with pytest.raises(OSError):
+        _ingest_into(ctx, w, store, doc, {"snapshot": jpeg})
+    assert session.scalar(select(func.count()).select_from(AlertDetection)) == 0
+    assert session.scalar(select(func.count()).select_from(Alert)) == 0
+    assert s.stored_files(ctx.settings.evidence_dir) == []

@@ -81,3 +81,32 @@ def test_links_expire_and_bind_the_key(client: TestClient, settings: Settings) -
     assert not link_ok("another-secret", key, int(now.timestamp()) + 60, url.rsplit("sig=", 1)[1], now)
     missing = signed_url(settings.secret_key, other, now, 60)
     assert client.get(missing).status_code == 404
+
+
+def test_local_put_is_durable_before_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row is committed after its file's put returns: the data, its name in the folder and any folder made for
+    it must all be fsynced by then, or a power cut could leave a committed row without its file."""
+    from brightkitchen.platform.storage import local
+
+    synced: list[int] = []
+    real_fsync = local.os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(local.os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(local.os, "fsync", fsync)
+    root = tmp_path / "evidence"
+    root.mkdir()
+    store = LocalStore(LocalStoreConfig(root=root))
+    key = new_key(3, "image/jpeg", utcnow())
+    store.put(key, b"picture", "image/jpeg")
+    path = root / key
+    folders = [path.parent, *path.parent.relative_to(root).parents]  # the day's folder up to the root
+    expected = {path.stat().st_ino, *((root / f).stat().st_ino for f in folders)}
+    assert set(synced) == expected, "the file, its folder, every new folder and the root's entry"
+
+    synced.clear()
+    second = new_key(3, "image/jpeg", utcnow())
+    store.put(second, b"another", "image/jpeg")
+    assert set(synced) == {(root / second).stat().st_ino, path.parent.stat().st_ino}  # the folder already there

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.deps import NowDep
-from brightkitchen.platform.device_api.auth import Credentials, authenticate_alone
+from brightkitchen.platform.device_api.auth import Credentials, authenticate_alone, authenticate_at_once
 from brightkitchen.platform.device_api.docs import refusals
 from brightkitchen.platform.storage.deps import get_store
 from brightkitchen.platform.uploads.forms import read_body
@@ -34,7 +34,9 @@ def _picture(request: Request, device: Principal, camera_key: str, data: bytes, 
     },
 )
 async def upload_picture(request: Request, camera_key: str, creds: Credentials, now: NowDep) -> Response:
-    device = await run_in_threadpool(authenticate_alone, request, creds)
+    device = authenticate_at_once(request, creds)  # a cached key needs no worker thread of its own
+    if device is None:
+        device = await run_in_threadpool(authenticate_alone, request, creds)
     data = await read_body(request, MAX_PICTURE_BYTES)
     await run_in_threadpool(_picture, request, device, camera_key, data, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,27 +3,29 @@ to the camera's open alert, or a detection below the minimum duration), with its
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from brightkitchen.platform.alerts import episodes
 from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.birth import open_alert
 from brightkitchen.platform.alerts.models import Alert, AlertDetection, AlertEvidence, DetectionOutcome
 from brightkitchen.platform.authz import Principal
+from brightkitchen.platform.ingest.evidence_writes import EvidenceWrites, delete_quietly
 from brightkitchen.platform.ingest.sites import SiteCache, uncached_sender
 from brightkitchen.platform.problems import Problem, conflict
 from brightkitchen.platform.settings import Settings
-from brightkitchen.platform.storage.base import EvidenceStore, new_key, thumbnail_key
+from brightkitchen.platform.storage.base import EvidenceStore, thumbnail_key
 from brightkitchen.platform.uploads.content import sniff, structure_problem
 from brightkitchen.protocol.v1 import EvidenceRef, ViolationEvent
 
@@ -108,20 +110,6 @@ class _Duplicate(Exception):
     """The detection's event_id is already recorded (found by the insert itself)."""
 
 
-@dataclass
-class _Writes:
-    """Evidence files written during one ingest, and files to remove once it has committed."""
-
-    written: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-
-    def put(self, store: EvidenceStore, site_id: int, ref: EvidenceRef, data: bytes, now: datetime) -> str:
-        key = new_key(site_id, ref.content_type, now)
-        store.put(key, data, ref.content_type)
-        self.written.append(key)
-        return key
-
-
 def ingest(
     session: Session, settings: Settings, store: EvidenceStore, principal: Principal,
     raw_event: bytes | None, files: dict[str, bytes], now: datetime, sites: SiteCache | None = None,
@@ -137,37 +125,42 @@ def ingest(
         sender = sites.sender(session, site_id, event.site_code, event.camera_key)
     evidence = dict((ref.kind.value, (ref, data)) for ref, data in check_evidence(event, files))
 
-    writes = _Writes()
+    writes = EvidenceWrites(store)
     try:
         episodes.lock_camera(session, sender.camera_id)
-        result = _place(session, settings, store, principal, event, evidence, site_id, sender.region_path,
+        result = _place(session, settings, principal, event, evidence, site_id, sender.region_path,
                         sender.camera_id, now, writes)  # fmt: skip
+        session.flush()
+        writes.settle()  # every file on disk before the commit that makes the answer
         session.commit()
     except (_Duplicate, IntegrityError) as exc:
         # Already recorded (or the same event won the race an instant ago): answer as a duplicate. Any other
         # clash (a camera deleted since the site was cached) finds no detection and answers 503: try again.
         session.rollback()
-        _delete(store, writes.written)
+        writes.discard()
         if isinstance(exc, IntegrityError) and sites is not None:
             sites.forget(site_id)
         return _existing(session, event.event_id, site_id)
     except OperationalError as exc:
         session.rollback()
-        _delete(store, writes.written)
+        writes.discard()
         raise Problem(503, "Database unavailable", "try again later", headers={"Retry-After": "5"}) from exc
     except BaseException:
         session.rollback()
-        _delete(store, writes.written)
+        writes.discard()
         raise
-    _delete(store, writes.replaced)  # a snapshot the episode's better one replaced, and its thumbnail
+    delete_quietly(store, writes.replaced)  # a snapshot the episode's better one replaced, and its thumbnail
     return result
 
 
 # Built once: a statement made per event (with its values inline) costs more to key for the cache than to run.
+# On the table, not the mapped class: an ORM insert given values takes the ORM's bulk path, which costs more
+# than the round trip itself.
+_DETECTIONS = cast(Table, AlertDetection.__table__)
 _RECORD = {
-    dialect: insert(AlertDetection)
-    .on_conflict_do_nothing(index_elements=[AlertDetection.event_id])
-    .returning(AlertDetection.id)
+    dialect: insert(_DETECTIONS)
+    .on_conflict_do_nothing(index_elements=[_DETECTIONS.c.event_id])
+    .returning(_DETECTIONS.c.id)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 
@@ -188,9 +181,9 @@ def _record(session: Session, event: ViolationEvent, site_id: int, camera_id: in
 
 
 def _place(
-    session: Session, settings: Settings, store: EvidenceStore, principal: Principal, event: ViolationEvent,
+    session: Session, settings: Settings, principal: Principal, event: ViolationEvent,
     evidence: dict[str, tuple[EvidenceRef, bytes]], site_id: int, region_path: str, camera_id: int, now: datetime,
-    writes: _Writes,
+    writes: EvidenceWrites,
 ) -> Ingested:  # fmt: skip
     """Under the camera's lock: join the open episode, stay below the minimum, or open a new alert."""
     rule = episodes.episode_rule(session, settings, region_path, event.code)
@@ -199,7 +192,7 @@ def _place(
         latest.state, latest.started_at, latest.last_seen_at, event.started_at, event.ended_at, rule.gap
     ):
         det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.joined, latest.id)
-        _join(session, settings, store, latest, event, evidence, det, now, writes)
+        _join(session, settings, latest, event, evidence, det, now, writes)
         return Ingested(latest.id, False, DetectionOutcome.joined, latest.detection_count)
 
     run = [] if event.test else episodes.pending_run(
@@ -211,6 +204,8 @@ def _place(
         _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.below_min, None)
         return Ingested(None, False, DetectionOutcome.below_min, None)
 
+    # The files are written while the alert's statements run: all of them are kept for a new alert.
+    keys = {kind: writes.put(site_id, ref, data, now) for kind, (ref, data) in evidence.items()}
     alert = open_alert(
         session, settings, site_id=site_id, code=event.code, source="edge", event_id=event.event_id,
         actor=t.Actor.of(principal), now=now, region_path=region_path, camera_id=camera_id,
@@ -224,60 +219,84 @@ def _place(
     det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.opened, alert.id)
     for kind in PARTS:
         if kind in evidence:
-            _add_evidence(session, store, alert, det, *evidence[kind], now, writes)
+            _add_evidence(session, alert, det, evidence[kind][0], keys[kind])
     return Ingested(alert.id, False, DetectionOutcome.opened, alert.detection_count)
 
 
-def _add_evidence(session: Session, store: EvidenceStore, alert: Alert, det: int, ref: EvidenceRef,
-                  data: bytes, now: datetime, writes: _Writes) -> None:  # fmt: skip
-    key = writes.put(store, alert.site_id, ref, data, now)
-    session.add(AlertEvidence(alert_id=alert.id, detection_id=det, kind=ref.kind.value, storage_key=key,
-                              sha256=ref.sha256, size=ref.size, content_type=ref.content_type))  # fmt: skip
+def _add_evidence(session: Session, alert: Alert, det: int, ref: EvidenceRef, key: str) -> None:
+    session.execute(_ADD_EVIDENCE, {"alert_id": alert.id, "detection_id": det, "kind": ref.kind.value,
+                                    "storage_key": key, "sha256": ref.sha256, "size": ref.size,
+                                    "content_type": ref.content_type})  # fmt: skip
 
 
-_KEPT = select(AlertEvidence).where(AlertEvidence.alert_id == bindparam("alert_id")).order_by(AlertEvidence.id)
+# Evidence rows and an episode's growth are written with prebuilt Core statements: the ORM's flush of one row
+# costs more than the round trip. The loaded alert is kept in step without being marked dirty.
+_ALERTS = cast(Table, Alert.__table__)
+_EVIDENCE = cast(Table, AlertEvidence.__table__)
+_KEPT = (
+    select(_EVIDENCE.c.id, _EVIDENCE.c.kind, _EVIDENCE.c.storage_key)
+    .where(_EVIDENCE.c.alert_id == bindparam("alert_id"))
+    .order_by(_EVIDENCE.c.id)
+)
+_ADD_EVIDENCE = _EVIDENCE.insert()
+_TIMES = ("detection_count", "started_at", "ended_at", "last_seen_at")
+_FRAME = ("score", "boxes", "track_id", "frame_width", "frame_height", "model_name", "model_version")
+
+
+def _update(table: Table, names: tuple[str, ...]) -> Any:
+    # Bound names differ from the columns': a SET clause reserves the column's own name.
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in names})
+    )
+
+
+_GROW = _update(_ALERTS, _TIMES)
+_GROW_WITH_FRAME = _update(_ALERTS, _TIMES + _FRAME)
+_REPLACE = _update(_EVIDENCE, ("storage_key", "sha256", "size", "content_type", "detection_id"))
 
 
 def _join(
-    session: Session, settings: Settings, store: EvidenceStore, alert: Alert, event: ViolationEvent,
-    evidence: dict[str, tuple[EvidenceRef, bytes]], det: int, now: datetime, writes: _Writes,
+    session: Session, settings: Settings, alert: Alert, event: ViolationEvent,
+    evidence: dict[str, tuple[EvidenceRef, bytes]], det: int, now: datetime, writes: EvidenceWrites,
 ) -> None:  # fmt: skip
     """The episode grows: count and times; the best snapshot (highest score) and the first clips are kept."""
-    alert.detection_count += 1
-    alert.started_at = min(alert.started_at, event.started_at)
-    alert.ended_at = max(alert.ended_at, event.ended_at)
-    alert.last_seen_at = max(alert.last_seen_at, event.ended_at)
-    kept = session.scalars(_KEPT, {"alert_id": alert.id}).all()
+    values: dict[str, Any] = {
+        "detection_count": alert.detection_count + 1,
+        "started_at": min(alert.started_at, event.started_at),
+        "ended_at": max(alert.ended_at, event.ended_at),
+        "last_seen_at": max(alert.last_seen_at, event.ended_at),
+    }
+    kept = session.execute(_KEPT, {"alert_id": alert.id}).all()
     snapshot = next((e for e in kept if e.kind == "snapshot"), None)
     better = event.score > alert.score
     if "snapshot" in evidence and (snapshot is None or better):
         ref, data = evidence["snapshot"]
+        key = writes.put(alert.site_id, ref, data, now)
         if snapshot is None:
-            _add_evidence(session, store, alert, det, ref, data, now, writes)
+            _add_evidence(session, alert, det, ref, key)
         else:
-            old = snapshot.storage_key
-            snapshot.storage_key = writes.put(store, alert.site_id, ref, data, now)
-            snapshot.sha256, snapshot.size, snapshot.content_type = ref.sha256, ref.size, ref.content_type
-            snapshot.detection_id = det
-            writes.replaced += [old, thumbnail_key(old)]
-        _take_frame(alert, event)
+            session.execute(_REPLACE, {"row_id": snapshot.id, "new_storage_key": key, "new_sha256": ref.sha256,
+                                       "new_size": ref.size, "new_content_type": ref.content_type,
+                                       "new_detection_id": det})  # fmt: skip
+            writes.replaced += [snapshot.storage_key, thumbnail_key(snapshot.storage_key)]
+        values.update(_frame(event))
     elif snapshot is None and better:
-        _take_frame(alert, event)  # no picture either way: the boxes and score follow the best detection
+        values.update(_frame(event))  # no picture either way: the boxes and score follow the best detection
     clips = sum(1 for e in kept if e.kind == "clip")
     if "clip" in evidence and clips < settings.episode_max_clips:
-        _add_evidence(session, store, alert, det, *evidence["clip"], now, writes)
+        ref, data = evidence["clip"]
+        _add_evidence(session, alert, det, ref, writes.put(alert.site_id, ref, data, now))
+    grow = _GROW_WITH_FRAME if "score" in values else _GROW
+    session.execute(grow, {"row_id": alert.id, **{f"new_{name}": value for name, value in values.items()}})
+    for name, value in values.items():
+        set_committed_value(alert, name, value)
 
 
-def _take_frame(alert: Alert, event: ViolationEvent) -> None:
-    alert.score = event.score
-    alert.boxes = [b.model_dump() for b in event.boxes]
-    alert.track_id = event.track_id
-    alert.frame_width, alert.frame_height = event.frame_width, event.frame_height
-    alert.model_name, alert.model_version = event.model_name, event.model_version
-
-
-def _delete(store: EvidenceStore, keys: list[str]) -> None:
-    for key in keys:
-        # Best effort: the error that brought us here is the one to report.
-        with contextlib.suppress(Exception):
-            store.delete(key)
+def _frame(event: ViolationEvent) -> dict[str, Any]:
+    return {
+        "score": event.score, "boxes": [b.model_dump() for b in event.boxes], "track_id": event.track_id,
+        "frame_width": event.frame_width, "frame_height": event.frame_height, "model_name": event.model_name,
+        "model_version": event.model_version,
+    }  # fmt: skip
