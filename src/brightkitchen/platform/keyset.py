@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
@@ -81,6 +81,20 @@ def after(column: Any, key: Any, id_column: Any, row_id: int, descending: bool) 
     if descending:
         return and_(column <= key, or_(column < key, id_column < row_id))
     return and_(column >= key, or_(column > key, id_column > row_id))
+
+
+def custom_plans(session: Session) -> None:
+    """PostgreSQL: plan this transaction's statements for their own values, and run them without JIT.
+
+    psycopg prepares a statement once it has run five times on a connection, and PostgreSQL then may switch to
+    one generic plan that ignores the values; for a list whose best path depends on how selective its filters
+    are, or a join over a province's sites, that plan can read millions of rows. And a query over a month of a
+    province's rollups costs enough to be JIT-compiled, which took longer (0.2 s) than running it. Both
+    settings end with the transaction (the request)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")
+        )
 
 
 class _Explain(Executable, ClauseElement):

@@ -194,6 +194,9 @@ def rebuild(session: Session, settings: Settings, since: date | None = None) -> 
         select(day.label("day"), Alert.site_id, Alert.code, *raw_aggregates(dialect))
         .where(*where)
         .group_by(day, Alert.site_id, Alert.code)
+        # Written day by day, as live upserts lay them down: a window of days then reads a few pages, not a
+        # page per row (a hash aggregate's order scattered a month over 80,000 pages of a 10 M-alert table).
+        .order_by(day, Alert.site_id, Alert.code)
     )
     session.execute(insert(AlertDaily).from_select(["day", "site_id", "code", *COUNTERS], grouped))
     query = select(func.count()).select_from(AlertDaily)

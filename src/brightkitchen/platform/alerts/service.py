@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, select
+from sqlalchemy import ColumnElement, Interval, Select, and_, func, literal_column, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from brightkitchen.platform.alerts import transitions as t
@@ -22,7 +22,7 @@ from brightkitchen.platform.alerts.schemas import (
     RectificationPublic,
 )
 from brightkitchen.platform.authz import Principal
-from brightkitchen.platform.keyset import after, capped_total, decode_cursor, encode_cursor, key_type
+from brightkitchen.platform.keyset import after, capped_total, custom_plans, decode_cursor, encode_cursor, key_type
 from brightkitchen.platform.pagination import PageParams
 from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.settings import Settings
@@ -110,17 +110,23 @@ def _filtered(
     if f.escalated is not None:
         stmt = stmt.where(Alert.escalated_at.is_not(None) if f.escalated else Alert.escalated_at.is_(None))
     # A date range keeps the alerts whose episode (first to last seen) overlaps it.
+    overlap = ranges and f.since is not None and f.until is not None
+    # With the range index, the columns' own indexes are kept out (a shift by nothing): the planner ANDed a
+    # year of the last_seen_at index (3 M entries, 0.3 s) with the week the range index had already found.
+    last_seen, started = (Alert.last_seen_at + _NO_SHIFT, Alert.started_at + _NO_SHIFT) if overlap else (
+        Alert.last_seen_at, Alert.started_at)  # fmt: skip
     if f.since is not None:
-        stmt = stmt.where(Alert.last_seen_at >= f.since)
+        stmt = stmt.where(last_seen >= f.since)
     if f.until is not None:
-        stmt = stmt.where(Alert.started_at < f.until)
-    if ranges and f.since is not None and f.until is not None:
+        stmt = stmt.where(started < f.until)
+    if overlap:
         # The same condition once more as a range overlap, which the GiST index answers and estimates well.
         wanted = func.tstzrange(f.since, f.until, literal_column("'[)'"))
         stmt = stmt.where(_EPISODE.op("&&")(wanted))
     return stmt
 
 
+_NO_SHIFT = literal_column("interval '0 seconds'", Interval)
 # alerts/models.py EPISODE_RANGE_SQL as an expression on the alerts table (other joined tables have last_seen_at).
 _EPISODE = func.tstzrange(Alert.started_at, func.greatest(Alert.started_at, Alert.last_seen_at), literal_column("'[]'"))
 # A date range with at most this many alerts is read through its range index and sorted, rather than found by
@@ -171,6 +177,8 @@ def list_alerts(
     # An out-of-scope region answers with an empty page here (a published answer); unknown ones are 404.
     region = in_region(session, principal, f.region_id) if f.region_id is not None else None
     ranges = session.get_bind().dialect.name == "postgresql"
+    # The best path (which index, or a sort) depends on how few alerts the filters leave: never a generic plan.
+    custom_plans(session)
     base = select(Alert.id).join(Site, Site.id == Alert.site_id).where(site_scope(principal))
     base = _filtered(base, f, region, now, ranges)
     total, estimated = capped_total(session, base, settings.alert_list_exact_total)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.keyset import custom_plans
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.stats import queries as q
 from brightkitchen.platform.stats import ranking as rk
@@ -31,6 +32,8 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
     tz = ZoneInfo(settings.timezone)
     local_today = now.astimezone(tz).date()
     first_day = local_today - timedelta(days=TREND_DAYS - 1)
+    # A generic plan of the attention join took a minute instead of half a second; JIT cost more than it saved.
+    custom_plans(session)
     fleet_now = fleet(session, settings, ids, now)
     watch = attention(session, settings, ids, now)
     # The 30-day window's rates, and received per day and today: whole local days, so the rollups answer them.
@@ -65,6 +68,7 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
 
 def ranking(session: Session, settings: Settings, ids: Select[Any], now: datetime, days: int) -> RankingPublic:
     since = now - timedelta(days=days)
+    custom_plans(session)  # as the overview
     share = settings.ranking_min_online_share
     ranked, unwatched = rk.rank((f for _, f in window_figures(session, settings, ids, since, now)), share)
     items = [
