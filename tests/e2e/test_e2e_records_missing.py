@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,10 @@ from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.jobs.runner import run_due_jobs
 from brightkitchen.platform.records.models import Meal
 from brightkitchen.platform.records.schedules import Schedule, save
+from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.staff.models import Staff
 from tests import factories as f
+from tests import support
 from tests.e2e.conftest import PHONE, login, shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
@@ -30,6 +33,14 @@ expect = sync_api.expect
 pytestmark = pytest.mark.e2e
 
 TZ = ZoneInfo("Asia/Shanghai")  # the district's time zone, as the server counts days
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path) -> Settings:
+    """The suite's settings, with sessions that outlive the browser's clock: a test fixes it at 12:40 today in
+    China, which is up to a day ahead of the server's clock (after 16:00 UTC China is already on the next day),
+    and the web app signs out a session whose expiry its clock has passed."""
+    return support.make_settings(migrated_url, tmp_path).model_copy(update={"access_token_ttl_s": 48 * 3600})
 
 
 def no_horizontal_scroll(page: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +14,22 @@ from sqlalchemy.orm import Session
 from brightkitchen.demo.records_seed import seed_records
 from brightkitchen.demo.seed import DEMO_PASSWORD, seed
 from brightkitchen.platform.context import PlatformContext
+from brightkitchen.platform.settings import Settings
+from tests import support
 from tests.e2e.conftest import PHONE, fill, login, shot
 from tests.e2e.test_e2e_records_missing import TZ, no_horizontal_scroll
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def settings(migrated_url: str, tmp_path: Path) -> Settings:
+    """The suite's settings, with sessions that outlive the browser's clock: a test fixes it at 12:40 today in
+    China, which is up to a day ahead of the server's clock (after 16:00 UTC China is already on the next day),
+    and the web app signs out a session whose expiry its clock has passed."""
+    return support.make_settings(migrated_url, tmp_path).model_copy(update={"access_token_ttl_s": 48 * 3600})
 
 
 def value_of(page: Any, test_id: str) -> Any:
