@@ -67,4 +67,4 @@ def test_out_of_range_ids_are_refused_by_the_input_guard_before_any_endpoint(
         assert resp.status_code == 422
         assert resp.headers["content-type"].startswith("application/problem+json")
         assert "out of range" in resp.json()["detail"]
-        assert client.get(f"{API_PREFIX}/sites/{2**63 - 1}", headers=headers).status_code == 404
+        assert client.get(f"{API_PREFIX}/sites/999999", headers=headers).status_code == 404  # an id in range
