@@ -4,14 +4,12 @@ migrated once per run by Alembic and emptied between tests, and an app bound to 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform import migrate
@@ -19,6 +17,7 @@ from brightkitchen.platform.app import create_app
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import Base
 from brightkitchen.platform.settings import Settings
+from tests.support.pg import throwaway_database
 
 # Heartbeats written before the answer, as the suite's tests read them back at once; the gathered write
 # (heartbeat_flush_s > 0) has its own tests (tests/platform/test_heartbeat_*.py). Servers the tests start inherit it.
@@ -28,25 +27,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
 
 
-def _postgres_database(base_url: str) -> Iterator[str]:
-    """A throwaway database on the PostgreSQL server, dropped after the run."""
-    name = f"bk_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(base_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pg = os.environ.get("BRIGHTKITCHEN_TEST_DATABASE_URL")
     if pg:
-        yield from _postgres_database(pg)
+        with throwaway_database(pg, "bk_test") as url:  # dropped after the run
+            yield url
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
