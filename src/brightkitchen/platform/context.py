@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightkitchen.platform.alerts.policy_cache import PolicyCache, attach
 from brightkitchen.platform.alerts.rollups import TIMEZONE_INFO
 from brightkitchen.platform.db import create_db_engine, create_session_factory
 from brightkitchen.platform.settings import Settings
@@ -21,7 +22,11 @@ class PlatformContext:
     @classmethod
     def build(cls, settings: Settings) -> PlatformContext:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_db_engine(settings.resolved_database_url())
+        engine = create_db_engine(
+            settings.resolved_database_url(), pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )  # fmt: skip
         sessions = create_session_factory(engine)
         sessions.configure(info={TIMEZONE_INFO: settings.timezone})  # the alert rollups' local days
+        attach(sessions, PolicyCache())
         return cls(settings=settings, engine=engine, sessions=sessions)

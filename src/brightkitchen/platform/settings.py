@@ -23,6 +23,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default is a SQLite file in data_dir. "
         "Use postgresql+psycopg://user@host/db for production.",
     )
+    # A worker runs up to 40 requests at once in threads; a connection opened past the pool is closed again
+    # after one request, and opening one costs PostgreSQL more than the request's own statements.
+    database_pool_size: int = Field(
+        default=40, ge=1, le=1000, description="PostgreSQL: connections each process keeps open (workers × this "
+        "must stay under the server's max_connections, or put PgBouncer in front)",
+    )  # fmt: skip
+    database_max_overflow: int = Field(
+        default=0, ge=0, le=1000, description="PostgreSQL: connections opened past the pool in a burst, closed after"
+    )
     secret_key: str = Field(
         default="",
         description="Key for signed evidence links and webhook signatures; required: the platform does not start "

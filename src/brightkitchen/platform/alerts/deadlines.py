@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.alerts.models import UNANSWERED_STATES, Alert, DeadlinePolicy
+from brightkitchen.platform.alerts.models import UNANSWERED_STATES, Alert
+from brightkitchen.platform.alerts.policy_cache import policies_of
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.tenancy import region_ids
 
 
 def policy_hours(session: Session, settings: Settings, region_path: str, code: str) -> tuple[float, float]:
     """The most specific policy wins: the deepest region first, then the exact code over "*"."""
-    ids = region_ids(region_path)
-    rows = session.execute(
-        select(
-            DeadlinePolicy.region_id, DeadlinePolicy.code, DeadlinePolicy.rectify_hours, DeadlinePolicy.escalate_hours
-        ).where(DeadlinePolicy.region_id.in_(ids), DeadlinePolicy.code.in_((code, "*")))
-    ).all()
-    if not rows:
+    policies = policies_of(session)
+    best = policies.most_specific(policies.deadlines, region_ids(region_path), code)
+    if best is None:
         return settings.rectify_hours_default, settings.escalate_hours_default
-    best = max(rows, key=lambda r: (ids.index(r.region_id), r.code != "*"))
-    return best.rectify_hours, best.escalate_hours
+    return best[0], best[1]
 
 
 def deadlines(

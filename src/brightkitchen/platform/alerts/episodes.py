@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
-from brightkitchen.platform.alerts.models import JOINABLE_STATES, Alert, AlertDetection, EpisodePolicy
+from brightkitchen.platform.alerts.models import JOINABLE_STATES, Alert, AlertDetection, AlertEvidence
+from brightkitchen.platform.alerts.policy_cache import policies_of
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera
 from brightkitchen.platform.tenancy import region_ids
@@ -37,16 +39,11 @@ class EpisodeRule:
 
 def episode_rule(session: Session, settings: Settings, region_path: str, code: str) -> EpisodeRule:
     """The most specific policy wins, as for deadlines: the deepest region first, then the exact code over "*"."""
-    ids = region_ids(region_path)
-    rows = session.execute(
-        select(EpisodePolicy.region_id, EpisodePolicy.code, EpisodePolicy.min_duration_s, EpisodePolicy.gap_s).where(
-            EpisodePolicy.region_id.in_(ids), EpisodePolicy.code.in_((code, "*"))
-        )
-    ).all()
-    if not rows:
+    policies = policies_of(session)
+    best = policies.most_specific(policies.episodes, region_ids(region_path), code)
+    if best is None:
         return EpisodeRule(settings.episode_min_duration_s, settings.episode_gap_s)
-    best = max(rows, key=lambda r: (ids.index(r.region_id), r.code != "*"))
-    return EpisodeRule(best.min_duration_s, best.gap_s)
+    return EpisodeRule(best[0], best[1])
 
 
 def lock_camera(session: Session, camera_id: int) -> None:
@@ -68,14 +65,58 @@ def joins(
     return state in JOINABLE_STATES and started <= last_seen + gap and ended >= alert_started - gap
 
 
-def latest_alert(session: Session, camera_id: int, code: str) -> Alert | None:
-    """The camera's most recently seen edge alert for ``code`` (installers' test alerts never take part)."""
-    return session.scalars(
-        select(Alert)
-        .where(Alert.camera_id == camera_id, Alert.code == code, Alert.source == "edge", Alert.test.is_(False))
-        .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+@dataclass(frozen=True)
+class Head:
+    """What deciding and growing an episode needs of the camera's latest alert, and the evidence it keeps."""
+
+    id: int
+    site_id: int
+    state: str
+    started_at: datetime
+    ended_at: datetime
+    last_seen_at: datetime
+    detection_count: int
+    score: float
+    snapshot_id: int | None  # the kept snapshot's evidence row, if any
+    snapshot_key: str | None
+    clips: int  # clips kept so far
+
+
+_ALERTS = cast(Table, Alert.__table__)
+_EVIDENCE = cast(Table, AlertEvidence.__table__)
+
+
+def _kept(column: Any, kind: str) -> Any:
+    return (
+        select(column)
+        .where(_EVIDENCE.c.alert_id == _ALERTS.c.id, _EVIDENCE.c.kind == kind)
+        .order_by(_EVIDENCE.c.id)
         .limit(1)
-    ).first()
+        .scalar_subquery()
+    )
+
+
+# Built once, with its evidence as subqueries: one round trip per event (the statement's cache key, made per
+# call, cost more than running it), and no ORM object to build for a row that is only read and updated in place.
+_LATEST = (
+    select(
+        _ALERTS.c.id, _ALERTS.c.site_id, _ALERTS.c.state, _ALERTS.c.started_at, _ALERTS.c.ended_at,
+        _ALERTS.c.last_seen_at, _ALERTS.c.detection_count, _ALERTS.c.score,
+        _kept(_EVIDENCE.c.id, "snapshot"), _kept(_EVIDENCE.c.storage_key, "snapshot"),
+        select(func.count()).where(_EVIDENCE.c.alert_id == _ALERTS.c.id, _EVIDENCE.c.kind == "clip")
+        .scalar_subquery(),
+    )
+    .where(_ALERTS.c.camera_id == bindparam("camera_id"), _ALERTS.c.code == bindparam("code"),
+           _ALERTS.c.source == "edge", _ALERTS.c.test.is_(False))
+    .order_by(_ALERTS.c.last_seen_at.desc(), _ALERTS.c.id.desc())
+    .limit(1)
+)  # fmt: skip
+
+
+def latest_alert(session: Session, camera_id: int, code: str) -> Head | None:
+    """The camera's most recently seen edge alert for ``code`` (installers' test alerts never take part)."""
+    row = session.execute(_LATEST, {"camera_id": camera_id, "code": code}).first()
+    return None if row is None else Head(*row)
 
 
 def pending_run(

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from brightkitchen.platform.alerts import episodes
 from brightkitchen.platform.alerts import transitions as t
@@ -192,8 +191,8 @@ def _place(
         latest.state, latest.started_at, latest.last_seen_at, event.started_at, event.ended_at, rule.gap
     ):
         det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.joined, latest.id)
-        _join(session, settings, latest, event, evidence, det, now, writes)
-        return Ingested(latest.id, False, DetectionOutcome.joined, latest.detection_count)
+        count = _join(session, settings, latest, event, evidence, det, now, writes)
+        return Ingested(latest.id, False, DetectionOutcome.joined, count)
 
     run = [] if event.test else episodes.pending_run(
         session, camera_id, event.code, event.started_at, rule.gap, latest.last_seen_at if latest else None
@@ -219,25 +218,20 @@ def _place(
     det = _record(session, event, site_id, camera_id, principal.id, now, DetectionOutcome.opened, alert.id)
     for kind in PARTS:
         if kind in evidence:
-            _add_evidence(session, alert, det, evidence[kind][0], keys[kind])
+            _add_evidence(session, alert.id, det, evidence[kind][0], keys[kind])
     return Ingested(alert.id, False, DetectionOutcome.opened, alert.detection_count)
 
 
-def _add_evidence(session: Session, alert: Alert, det: int, ref: EvidenceRef, key: str) -> None:
-    session.execute(_ADD_EVIDENCE, {"alert_id": alert.id, "detection_id": det, "kind": ref.kind.value,
+def _add_evidence(session: Session, alert_id: int, det: int, ref: EvidenceRef, key: str) -> None:
+    session.execute(_ADD_EVIDENCE, {"alert_id": alert_id, "detection_id": det, "kind": ref.kind.value,
                                     "storage_key": key, "sha256": ref.sha256, "size": ref.size,
                                     "content_type": ref.content_type})  # fmt: skip
 
 
 # Evidence rows and an episode's growth are written with prebuilt Core statements: the ORM's flush of one row
-# costs more than the round trip. The loaded alert is kept in step without being marked dirty.
+# costs more than the round trip.
 _ALERTS = cast(Table, Alert.__table__)
 _EVIDENCE = cast(Table, AlertEvidence.__table__)
-_KEPT = (
-    select(_EVIDENCE.c.id, _EVIDENCE.c.kind, _EVIDENCE.c.storage_key)
-    .where(_EVIDENCE.c.alert_id == bindparam("alert_id"))
-    .order_by(_EVIDENCE.c.id)
-)
 _ADD_EVIDENCE = _EVIDENCE.insert()
 _TIMES = ("detection_count", "started_at", "ended_at", "last_seen_at")
 _FRAME = ("score", "boxes", "track_id", "frame_width", "frame_height", "model_name", "model_version")
@@ -258,40 +252,37 @@ _REPLACE = _update(_EVIDENCE, ("storage_key", "sha256", "size", "content_type", 
 
 
 def _join(
-    session: Session, settings: Settings, alert: Alert, event: ViolationEvent,
+    session: Session, settings: Settings, alert: episodes.Head, event: ViolationEvent,
     evidence: dict[str, tuple[EvidenceRef, bytes]], det: int, now: datetime, writes: EvidenceWrites,
-) -> None:  # fmt: skip
-    """The episode grows: count and times; the best snapshot (highest score) and the first clips are kept."""
+) -> int:  # fmt: skip
+    """The episode grows: count and times; the best snapshot (highest score) and the first clips are kept.
+    Returns the alert's detection count now."""
     values: dict[str, Any] = {
         "detection_count": alert.detection_count + 1,
         "started_at": min(alert.started_at, event.started_at),
         "ended_at": max(alert.ended_at, event.ended_at),
         "last_seen_at": max(alert.last_seen_at, event.ended_at),
     }
-    kept = session.execute(_KEPT, {"alert_id": alert.id}).all()
-    snapshot = next((e for e in kept if e.kind == "snapshot"), None)
     better = event.score > alert.score
-    if "snapshot" in evidence and (snapshot is None or better):
+    if "snapshot" in evidence and (alert.snapshot_id is None or better):
         ref, data = evidence["snapshot"]
         key = writes.put(alert.site_id, ref, data, now)
-        if snapshot is None:
-            _add_evidence(session, alert, det, ref, key)
+        if alert.snapshot_id is None or alert.snapshot_key is None:
+            _add_evidence(session, alert.id, det, ref, key)
         else:
-            session.execute(_REPLACE, {"row_id": snapshot.id, "new_storage_key": key, "new_sha256": ref.sha256,
-                                       "new_size": ref.size, "new_content_type": ref.content_type,
-                                       "new_detection_id": det})  # fmt: skip
-            writes.replaced += [snapshot.storage_key, thumbnail_key(snapshot.storage_key)]
+            session.execute(_REPLACE, {"row_id": alert.snapshot_id, "new_storage_key": key,
+                                       "new_sha256": ref.sha256, "new_size": ref.size,
+                                       "new_content_type": ref.content_type, "new_detection_id": det})  # fmt: skip
+            writes.replaced += [alert.snapshot_key, thumbnail_key(alert.snapshot_key)]
         values.update(_frame(event))
-    elif snapshot is None and better:
+    elif alert.snapshot_id is None and better:
         values.update(_frame(event))  # no picture either way: the boxes and score follow the best detection
-    clips = sum(1 for e in kept if e.kind == "clip")
-    if "clip" in evidence and clips < settings.episode_max_clips:
+    if "clip" in evidence and alert.clips < settings.episode_max_clips:
         ref, data = evidence["clip"]
-        _add_evidence(session, alert, det, ref, writes.put(alert.site_id, ref, data, now))
+        _add_evidence(session, alert.id, det, ref, writes.put(alert.site_id, ref, data, now))
     grow = _GROW_WITH_FRAME if "score" in values else _GROW
     session.execute(grow, {"row_id": alert.id, **{f"new_{name}": value for name, value in values.items()}})
-    for name, value in values.items():
-        set_committed_value(alert, name, value)
+    return int(values["detection_count"])
 
 
 def _frame(event: ViolationEvent) -> dict[str, Any]:
