@@ -16,7 +16,6 @@ from brightkitchen.platform.stats import ranking as rk
 from brightkitchen.platform.stats.attention import attention
 from brightkitchen.platform.stats.counts import window_totals
 from brightkitchen.platform.stats.figures import window_figures
-from brightkitchen.platform.stats.fleet import fleet
 from brightkitchen.platform.stats.schemas import (
     OverviewPublic,
     RankingItem,
@@ -34,8 +33,8 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
     first_day = local_today - timedelta(days=TREND_DAYS - 1)
     # A generic plan of the attention join took a minute instead of half a second; JIT cost more than it saved.
     custom_plans(session)
-    fleet_now = fleet(session, settings, ids, now)
     watch = attention(session, settings, ids, now)
+    fleet_now = watch.fleet
     # The 30-day window's rates, and received per day and today: whole local days, so the rollups answer them.
     window, days = window_totals(session, settings, ids, now - timedelta(days=TREND_DAYS), first_day)
     per_day: dict[date, int] = {}
