@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from brightkitchen.cli import app as cli
-from brightkitchen.platform.alerts import rollups
+from brightkitchen.platform.alerts import region_rollups, rollups
 from brightkitchen.platform.alerts import transitions as t
 from brightkitchen.platform.alerts.birth import open_alert
 from brightkitchen.platform.alerts.models import Alert
+from brightkitchen.platform.alerts.rollup_tables import AlertRegionDaily
 from brightkitchen.platform.alerts.rollups import COUNTERS, AlertDaily
 from brightkitchen.platform.db import utcnow
+from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Site
 from brightkitchen.platform.stats import queries as q
@@ -200,3 +202,75 @@ def test_cli_rebuilds_the_rollups(session: Session, settings: Settings, monkeypa
     assert rows(session) == {k: v for k, v in kept.items() if k[0] >= since}
     assert CliRunner().invoke(cli, ["db", "rollups"]).exit_code == 0
     assert rows(session) == kept
+
+
+def region_rows(session: Session) -> dict[tuple[date, int, str], tuple[Any, ...]]:
+    out = {}
+    for r in session.scalars(select(AlertRegionDaily)):
+        values = tuple(round(getattr(r, n), 6) for n in COUNTERS)
+        if any(values):
+            out[(r.day, r.region_id, r.code)] = values
+    return out
+
+
+def site_rows_by_district(session: Session) -> dict[tuple[date, int, str], tuple[Any, ...]]:
+    """The site rows summed in Python by each site's key region (its street's parent)."""
+    district = {sid: parent or region for sid, region, parent in session.execute(
+        select(Site.id, Region.id, Region.parent_id).join(Region, Region.id == Site.region_id))}  # fmt: skip
+    sums: dict[tuple[date, int, str], list[float]] = {}
+    for (day, site_id, code), values in rows(session).items():
+        acc = sums.setdefault((day, district[site_id], code), [0.0] * len(COUNTERS))
+        for i, v in enumerate(values):
+            acc[i] += v
+    return {k: tuple(round(v, 6) for v in vs) for k, vs in sums.items() if any(vs)}
+
+
+def test_district_rollups_follow_births_changes_moves_and_deletions(session: Session, settings: Settings) -> None:
+    w = f.world(session)
+    now = utcnow()
+    for days, site, code in ((0, w.site_a1, "no_mask"), (1, w.site_a1, "no_mask"), (1, w.site_a2, "smoking"),
+                             (5, w.site_b1, "no_mask")):  # fmt: skip
+        born(session, settings, site, now - timedelta(days=days), code)
+    session.commit()
+    assert region_rows(session) == site_rows_by_district(session)
+    assert {k[1] for k in region_rows(session)} == {w.district_a.id, w.district_b.id}
+    alert = session.scalars(select(Alert).where(Alert.site_id == w.site_a1.id)).first()
+    assert alert is not None
+    t.apply(session, alert, A.notify, SYSTEM, now)
+    t.apply(session, alert, A.false_positive, REGULATOR, now, reason="a shadow")
+    session.commit()
+    assert region_rows(session) == site_rows_by_district(session)
+
+    # A1 moves to district B's street: its counts go with it, in the same transaction.
+    before = region_rows(session)
+    w.site_a1.region_id = w.street_b.id
+    session.commit()
+    session.expire_all()
+    moved = region_rows(session)
+    assert moved == site_rows_by_district(session) and moved != before
+    assert sum(v[0] for k, v in moved.items() if k[1] == w.district_a.id) == 1  # A2's alone
+
+    # A site deleted takes its counts away (its alerts and site rows go by the foreign keys' cascade).
+    session.delete(session.get(Site, w.site_b1.id))
+    session.commit()
+    session.expire_all()
+    assert region_rows(session) == site_rows_by_district(session)
+
+    # Rebuilt from the site rows: the same.
+    kept = region_rows(session)
+    session.execute(delete(AlertRegionDaily))
+    rollups.rebuild(session, settings)
+    session.commit()
+    assert region_rows(session) == kept
+
+
+def test_a_scope_reads_district_rows_only_when_they_stand_for_its_sites(session: Session) -> None:
+    w = f.world(session)
+    session.commit()
+    everything = region_rollups.scope_regions(session, None)
+    assert everything is not None and set(session.scalars(everything)) >= {w.district_a.id, w.district_b.id}
+    city = region_rollups.scope_regions(session, w.city.path)
+    assert city is not None and {w.district_a.id, w.district_b.id} <= set(session.scalars(city))
+    district = region_rollups.scope_regions(session, w.district_a.path)
+    assert district is not None and w.district_b.id not in set(session.scalars(district))
+    assert region_rollups.scope_regions(session, w.street_a.path) is None  # its sites' own rows

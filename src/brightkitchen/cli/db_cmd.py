@@ -32,8 +32,8 @@ def current() -> None:
 
 @app.command(
     "rollups",
-    help="Recompute the daily alert rollups (per site and code) from the raw alerts, after a bulk import of "
-    "alerts. With --since, only the local days from that date on; without it, all days.",
+    help="Recompute the daily alert rollups (per site and code, and per district) from the raw alerts, after a "
+    "bulk import of alerts. With --since, only the local days from that date on; without it, all days.",
 )
 def rollups_cmd(
     since: datetime | None = typer.Option(

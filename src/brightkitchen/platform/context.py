@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from brightkitchen.platform.alerts import region_rollups
 from brightkitchen.platform.alerts.policy_cache import PolicyCache, attach
 from brightkitchen.platform.alerts.rollups import TIMEZONE_INFO
 from brightkitchen.platform.db import create_db_engine, create_session_factory
@@ -29,4 +30,5 @@ class PlatformContext:
         sessions = create_session_factory(engine)
         sessions.configure(info={TIMEZONE_INFO: settings.timezone})  # the alert rollups' local days
         attach(sessions, PolicyCache())
+        region_rollups.attach(sessions)  # a site's move or deletion moves its district counts
         return cls(settings=settings, engine=engine, sessions=sessions)

@@ -8,7 +8,7 @@ from brightkitchen.platform.alerts.models import (
     Rectification,
     RectificationPhoto,
 )
-from brightkitchen.platform.alerts.rollups import AlertDaily
+from brightkitchen.platform.alerts.rollup_tables import AlertDaily, AlertRegionDaily
 from brightkitchen.platform.auth.models import RateCounter
 from brightkitchen.platform.bulletin.models import Bulletin
 from brightkitchen.platform.concerns.models import Concern, ConcernStep
@@ -55,6 +55,7 @@ __all__ = [
     "AlertAudit",
     "AlertDaily",
     "AlertEvidence",
+    "AlertRegionDaily",
     "AlertTestRequest",
     "Bulletin",
     "Camera",

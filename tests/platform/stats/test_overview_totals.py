@@ -1,5 +1,6 @@
-"""The overview and the per-site figures as the database sums and ranks them (stats/fleet.py, attention.py,
-figures.py) equal the per-site counts (``site_counts``, itself checked against a raw recount) summed in Python."""
+"""The overview and the per-site figures as the database sums and ranks them (stats/attention.py, figures.py,
+the district rollups) equal the per-site counts (``site_counts``, itself checked against a raw recount) summed
+in Python."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts.region_rollups import scope_regions
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.health.online import add_online, hour_of, online_seconds
+from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.stats import queries as q
@@ -118,3 +121,16 @@ def test_the_overview_and_ranking_are_planned_for_their_own_values_on_postgresql
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
         session.commit()
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
+
+
+def test_the_district_rollups_give_the_overview_its_sites_rows_give(session: Session, settings: Settings) -> None:
+    now = utcnow()
+    w = seed(session, now)
+    in_district_a = select(Site.id).join(Region, Region.id == Site.region_id)
+    in_district_a = in_district_a.where(Region.path.startswith(w.district_a.path))
+    for path, ids in ((None, select(Site.id)), (w.city.path, select(Site.id)), (w.district_a.path, in_district_a)):
+        regions = scope_regions(session, path)
+        assert regions is not None
+        by_district = overview(session, settings, ids, now, regions)
+        assert by_district == overview(session, settings, ids, now)
+        assert sum(p.count for p in by_district.trend) > 0 and by_district.false_positive_rate > 0

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
+    Table,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -34,30 +30,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts import region_rollups
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
-from brightkitchen.platform.db import Base
+from brightkitchen.platform.alerts.rollup_tables import COUNTERS, AlertDaily
 from brightkitchen.platform.settings import Settings
-
-
-class AlertDaily(Base):
-    """Counters of the real alerts received on one local day at one site with one code, as they are now."""
-
-    __tablename__ = "alert_daily"
-    # A scope's sites read a window of days: one short range per site (and the site's deletion finds its rows).
-    __table_args__ = (Index("ix_alert_daily_site_id_day", "site_id", "day"),)
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    open: Mapped[int] = mapped_column(Integer, default=0)  # new, pushed, rectifying or submitted
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)  # submitted by the deadline, then closed
-    false_positive: Mapped[int] = mapped_column(Integer, default=0)
-    close_timed: Mapped[int] = mapped_column(Integer, default=0)  # closed with a known closing time
-    close_hours: Mapped[float] = mapped_column(Float, default=0.0)  # their hours from receipt to close, summed
 
 
 @dataclass(frozen=True)
@@ -74,7 +52,7 @@ class Counters:
         return {f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
 
 
-COUNTERS = tuple(f.name for f in fields(Counters))
+assert tuple(f.name for f in fields(Counters)) == COUNTERS
 
 
 def counters_of(alert: Alert, **now: Any) -> Counters:
@@ -113,19 +91,31 @@ def session_timezone(session: Session) -> str:
     return str(session.info.get(TIMEZONE_INFO, DEFAULT_TIMEZONE))
 
 
+def _site_upsert(dialect: str) -> Any:
+    table = cast(Table, AlertDaily.__table__)  # not the mapped class: an ORM insert takes the ORM's bulk path
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+        {name: bindparam(name) for name in ("day", "site_id", "code", *COUNTERS)}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "site_id", "code"],
+        set_={name: table.c[name] + getattr(stmt.excluded, name) for name in COUNTERS},
+    )
+
+
+# Built once per dialect: a statement made per alert cost more to key for the cache than to run.
+_SITE_UPSERT = {dialect: _site_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def _add(session: Session, tz: str, alert: Alert, deltas: dict[str, Any]) -> None:
+    """Adds ``deltas`` (every counter) to the alert's site row and its district row."""
     if alert.test or not any(deltas.values()):
         return
     day = alert.created_at.astimezone(ZoneInfo(tz)).date()
-    row = {"day": day, "site_id": alert.site_id, "code": alert.code, **deltas}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = (pg_insert if postgres else sqlite_insert)(AlertDaily).values(row)
     session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["day", "site_id", "code"],
-            set_={name: getattr(AlertDaily, name) + getattr(stmt.excluded, name) for name in deltas},
-        )
+        _SITE_UPSERT[session.get_bind().dialect.name],
+        {"day": day, "site_id": alert.site_id, "code": alert.code, **deltas},
     )
+    region_rollups.add(session, day, alert.site_id, alert.code, deltas)
 
 
 def born(session: Session, alert: Alert, tz: str | None = None) -> None:
@@ -181,7 +171,8 @@ def local_date_sql(dialect: str, column: Any, tz: str) -> Any:
 def rebuild(session: Session, settings: Settings, since: date | None = None) -> int:
     """Recomputes the rows of local days from ``since`` (all days when None) from the raw alerts, with one
     INSERT ... SELECT ... GROUP BY; returns the rows written. For a bulk import: alerts written without
-    ``open_alert`` and ``transitions.apply`` are not counted until this runs. The caller commits."""
+    ``open_alert`` and ``transitions.apply`` are not counted until this runs. The district rows
+    (alerts/region_rollups.py) follow from the site rows. The caller commits."""
     dialect = session.get_bind().dialect.name
     day = local_date_sql(dialect, Alert.created_at, settings.timezone)
     where: list[ColumnElement[bool]] = [Alert.test.is_(False)]
@@ -199,6 +190,7 @@ def rebuild(session: Session, settings: Settings, since: date | None = None) -> 
         .order_by(day, Alert.site_id, Alert.code)
     )
     session.execute(insert(AlertDaily).from_select(["day", "site_id", "code", *COUNTERS], grouped))
+    region_rollups.rebuild(session, since)
     query = select(func.count()).select_from(AlertDaily)
     if since is not None:
         query = query.where(AlertDaily.day >= since)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.deadlines import overdue_clause
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert
+from brightkitchen.platform.alerts.rollup_tables import AlertRegionDaily
 from brightkitchen.platform.alerts.rollups import COUNTERS, AlertDaily, day_start, local_date_sql, raw_aggregates
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.stats.queries import count_if, real
@@ -117,19 +118,27 @@ def _add_to(c: SiteCounts, row: Any) -> None:
 
 
 def window_totals(
-    session: Session, settings: Settings, ids: Select[Any], since: datetime, from_day: date
+    session: Session,
+    settings: Settings,
+    ids: Select[Any],
+    since: datetime,
+    from_day: date,
+    regions: Select[Any] | None = None,
 ) -> tuple[SiteCounts, list[DayCounts]]:
     """The window's violations summed over the scoped sites (the rollups of its whole local days and the raw
     first hours, as ``site_counts`` reads them, without a row per site), and the rollup counters per local day
-    and code (all codes) from ``from_day`` on, for the figures per day."""
+    and code (all codes) from ``from_day`` on, for the figures per day. ``regions``: the scope's key regions
+    (region_rollups.scope_regions), whose district rows then stand for the site rows."""
     out = SiteCounts()
     first, edge_end = split(settings.timezone, since)
     days: list[DayCounts] = []
-    sums = [func.sum(getattr(AlertDaily, name)).label(name) for name in COUNTERS]
+    table: Any = AlertDaily if regions is None else AlertRegionDaily
+    scoped = AlertDaily.site_id.in_(ids) if regions is None else AlertRegionDaily.region_id.in_(regions)
+    sums = [func.sum(getattr(table, name)).label(name) for name in COUNTERS]
     for row in session.execute(
-        select(AlertDaily.day, AlertDaily.code, *sums)
-        .where(AlertDaily.site_id.in_(ids), AlertDaily.day >= min(first, from_day))
-        .group_by(AlertDaily.day, AlertDaily.code)
+        select(table.day, table.code, *sums)
+        .where(scoped, table.day >= min(first, from_day))
+        .group_by(table.day, table.code)
     ):
         day = _day(row.day)
         if day >= from_day:

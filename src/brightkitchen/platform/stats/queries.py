@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts.deadlines import overdue_clause
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
+from brightkitchen.platform.alerts.region_rollups import scope_regions
 from brightkitchen.platform.authz import Principal
 from brightkitchen.platform.devices.models import Device
+from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.tenancy import in_region, site_scope
@@ -24,6 +26,20 @@ def site_ids(session: Session, principal: Principal, region_id: int | None) -> S
     if region_id is not None:
         stmt = stmt.where(in_region(session, principal, region_id))
     return stmt
+
+
+def rollup_regions(session: Session, principal: Principal, region_id: int | None) -> Select[Any] | None:
+    """The key regions whose district rollups stand for the scope's sites (alerts/region_rollups.py), or None
+    when the scope reads its sites' rows (a school, a street). Called after ``site_ids``, which has refused a
+    region outside the caller's scope."""
+    if principal.site_id is not None:
+        return None
+    if region_id is not None:
+        path = session.scalar(select(Region.path).where(Region.id == region_id))
+        return None if path is None else scope_regions(session, path)
+    if principal.is_admin:
+        return scope_regions(session, None)
+    return None if principal.region_path is None else scope_regions(session, principal.region_path)
 
 
 def fresh_cutoff(settings: Settings, now: datetime) -> datetime:

@@ -27,7 +27,10 @@ from brightkitchen.platform.stats.schemas import (
 TREND_DAYS = 30
 
 
-def overview(session: Session, settings: Settings, ids: Select[Any], now: datetime) -> OverviewPublic:
+def overview(
+    session: Session, settings: Settings, ids: Select[Any], now: datetime, regions: Select[Any] | None = None
+) -> OverviewPublic:
+    """``regions``: the scope's key regions, when their district rollups stand for its sites (q.rollup_regions)."""
     tz = ZoneInfo(settings.timezone)
     local_today = now.astimezone(tz).date()
     first_day = local_today - timedelta(days=TREND_DAYS - 1)
@@ -36,7 +39,7 @@ def overview(session: Session, settings: Settings, ids: Select[Any], now: dateti
     watch = attention(session, settings, ids, now)
     fleet_now = watch.fleet
     # The 30-day window's rates, and received per day and today: whole local days, so the rollups answer them.
-    window, days = window_totals(session, settings, ids, now - timedelta(days=TREND_DAYS), first_day)
+    window, days = window_totals(session, settings, ids, now - timedelta(days=TREND_DAYS), first_day, regions)
     per_day: dict[date, int] = {}
     today: dict[str, int] = {}
     for d in days:

@@ -24,7 +24,7 @@ def overview(
     region_id: Annotated[int | None, Query(description="only this region's subtree")] = None,
 ) -> OverviewPublic:
     ids = queries.site_ids(session, principal, region_id)
-    return service.overview(session, settings, ids, now)
+    return service.overview(session, settings, ids, now, queries.rollup_regions(session, principal, region_id))
 
 
 @router.get(
