@@ -3,7 +3,9 @@ generator, so the client is not the bottleneck) and the Lua scripts in bench/wrk
 
 - health: GET /api/v1/health, the bare endpoint (same middleware stack as every endpoint), the baseline;
 - heartbeats: each request with the next of ``--devices`` seeded device keys;
-- events: multipart, a ~45 KB real JPEG snapshot, a unique event_id per request.
+- events: multipart, a ~45 KB real JPEG snapshot, a unique event_id per request, the devices in turn: each
+  camera's first event opens an alert, its later ones within the episode gap (600 s) join it; the measured
+  phase's mix is printed.
 
 Each phase prints requests/s, the ratio to the same run's health figure, non-2xx answers and latency p50/p99.
 The numbers depend on the machine and on what else runs on it: compare ratios from one run.
@@ -36,6 +38,7 @@ from pg_scratch import throwaway_pg
 from sqlalchemy import create_engine, func, insert, select
 
 from brightkitchen.platform import migrate
+from brightkitchen.platform.alerts.models import AlertDetection
 from brightkitchen.platform.context import PlatformContext
 from brightkitchen.platform.db import utcnow
 from brightkitchen.platform.devices.models import Device
@@ -183,6 +186,15 @@ def heard_from(settings: Settings) -> int:
     return int(n or 0)
 
 
+def outcomes(settings: Settings) -> dict[str, int]:
+    """Detections recorded so far by outcome (opened a new alert, joined the camera's open one)."""
+    engine = create_engine(settings.resolved_database_url())
+    with engine.connect() as conn:
+        rows = conn.execute(select(AlertDetection.outcome, func.count()).group_by(AlertDetection.outcome)).all()
+    engine.dispose()
+    return {str(outcome): int(n) for outcome, n in rows}
+
+
 def run(db: str, opts: argparse.Namespace, jpeg_path: Path, sha: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, database(db, Path(tmp)) as settings:
         started = time.perf_counter()
@@ -204,11 +216,17 @@ def run(db: str, opts: argparse.Namespace, jpeg_path: Path, sha: str) -> None:
                 # device phases warm up until every key has reached every worker (--warmup), so the figure is
                 # the steady state a province sees (each device every 30 s, keys cached for minutes).
                 wrk(base, path, script, args, opts, 2.0 if phase == "health" else opts.warmup)
+                before = outcomes(settings) if phase == "events" else {}
                 r = results[phase] = wrk(base, path, script, args, opts, opts.seconds)
                 health = results.get("health")
                 ratio = f"{r.rate / health.rate:5.2f} of health" if health and phase != "health" else "   baseline    "
                 print(f"{db:9s} {phase:10s} {r.rate:8.0f}/s  {ratio}  non-2xx {r.non2xx:<6d} socket errors "
                       f"{r.errors:<4d} p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms", flush=True)  # fmt: skip
+                if phase == "events":
+                    # Each camera's first event opens an alert; its later ones (within the episode gap) join it.
+                    after = outcomes(settings)
+                    mix = ", ".join(f"{k} {after[k] - before.get(k, 0)}" for k in sorted(after))
+                    print(f"{db:9s} events measured: {mix}")
                 if phase == "heartbeats":
                     time.sleep(2.5)  # one flush interval and then some
                     print(f"{db:9s} heartbeats written for {heard_from(settings)} of {len(devices)} devices")
