@@ -18,7 +18,7 @@ from brightkitchen.platform.problems import Problem
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.sites.models import Camera, Site
 
-TTL_S = 30.0
+TTL_S = 120.0  # a busy camera's site is read again every two minutes, not on every event
 MAX_SITES = 100_000  # a province is ~27,000 sites; past this the cache starts over rather than grow
 
 
