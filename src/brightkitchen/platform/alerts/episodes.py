@@ -23,6 +23,7 @@ from brightkitchen.platform.tenancy import region_ids
 
 # pg_advisory_xact_lock(namespace, camera id): the namespace keeps these locks apart from any other use.
 _LOCK_NAMESPACE = 0x424B01
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:ns, :id)")  # built once: one per event
 # The pending run before an alert is raised is read back at most this far (detections, newest first).
 _PENDING_LIMIT = 1000
 
@@ -52,7 +53,7 @@ def lock_camera(session: Session, camera_id: int) -> None:
     heartbeats updating the camera are not held up). SQLite: the first write takes the database's write lock,
     which is held to the commit; the reads before it ran outside a transaction, so none is stale."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": _LOCK_NAMESPACE, "id": camera_id})
+        session.execute(_ADVISORY_LOCK, {"ns": _LOCK_NAMESPACE, "id": camera_id})
     else:
         session.execute(update(Camera).where(Camera.id == camera_id).values(name=Camera.name))
 

@@ -16,7 +16,7 @@ from brightkitchen.platform.device_api.docs import REFUSALS
 from brightkitchen.platform.ingest import service
 from brightkitchen.platform.ingest.sites import SiteCache
 from brightkitchen.platform.storage.deps import get_store
-from brightkitchen.platform.uploads.forms import part_bytes, read_form
+from brightkitchen.platform.uploads.forms import read_parts
 
 router = APIRouter(prefix="/device", tags=["device"])
 
@@ -80,12 +80,9 @@ async def upload_event(request: Request) -> JSONResponse:
     device = authenticate_at_once(request, creds)
     if device is None:
         device = await run_in_threadpool(authenticate_alone, request, creds)
-    form = await read_form(request, request.app.state.ctx.settings.max_upload_bytes)
-    try:
-        raw_event = await part_bytes(form, "event")
-        files = {name: data for name in service.PARTS if (data := await part_bytes(form, name)) is not None}
-    finally:
-        await form.close()
+    parts = await read_parts(request, request.app.state.ctx.settings.max_upload_bytes)
+    raw_event = parts.get("event")
+    files = {name: parts[name] for name in service.PARTS if name in parts}
     result = await run_in_threadpool(_ingest, request, device, raw_event, files, now)
     body = {
         "alert_id": result.alert_id,
