@@ -83,18 +83,25 @@ def after(column: Any, key: Any, id_column: Any, row_id: int, descending: bool) 
     return and_(column >= key, or_(column > key, id_column > row_id))
 
 
-def custom_plans(session: Session) -> None:
+def custom_plans(session: Session, serial: bool = False) -> None:
     """PostgreSQL: plan this transaction's statements for their own values, and run them without JIT.
 
     psycopg prepares a statement once it has run five times on a connection, and PostgreSQL then may switch to
     one generic plan that ignores the values; for a list whose best path depends on how selective its filters
     are, or a join over a province's sites, that plan can read millions of rows. And a query over a month of a
     province's rollups costs enough to be JIT-compiled, which took longer (0.2 s) than running it. Both
-    settings end with the transaction (the request)."""
+    settings end with the transaction (the request). ``serial``: no parallel workers either, for statements whose
+    groups PostgreSQL cannot estimate (the overview's union grouped by site: 200 groups guessed for 27,000, and
+    a parallel partial aggregate with a sort and a gather took half as long again as one hash aggregate)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")
-        )
+        session.execute(_SERIAL if serial else _CUSTOM)
+
+
+_CUSTOM = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")
+_SERIAL = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 class _Explain(Executable, ClauseElement):

@@ -115,12 +115,15 @@ def test_the_overview_and_ranking_are_planned_for_their_own_values_on_postgresql
         pytest.skip("plan_cache_mode is PostgreSQL's")
     now = utcnow()
     seed(session, now)
-    for call in (lambda: overview(session, settings, select(Site.id), now),
-                 lambda: ranking(session, settings, select(Site.id), now, 30)):  # fmt: skip
+    parallel = session.scalar(text("SHOW max_parallel_workers_per_gather"))
+    for call, workers in ((lambda: overview(session, settings, select(Site.id), now), "0"),
+                          (lambda: ranking(session, settings, select(Site.id), now, 30), parallel)):  # fmt: skip
         call()
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+        assert session.scalar(text("SHOW max_parallel_workers_per_gather")) == workers  # the overview's: serial
         session.commit()
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
+        assert session.scalar(text("SHOW max_parallel_workers_per_gather")) == parallel
 
 
 def test_the_district_rollups_give_the_overview_its_sites_rows_give(session: Session, settings: Settings) -> None:

@@ -1,9 +1,9 @@
 """The overview's live figures in one pass over the scoped sites: the fleet now (sites and cameras online), the
 open and overdue totals, and the sites needing attention (open alerts, devices or cameras offline), worst first.
 
-One statement: each site's open alerts (``ix_alerts_open``), devices and cameras are counted once, joined to the
-scope once, summed over the whole scope by window functions and cut to the top rows in the database, so a
-province's 27,000 sites and 160,000 cameras never reach Python row by row."""
+One statement: the open alerts (``ix_alerts_open``), devices and cameras are counted per site in one grouping
+with the scope's sites, summed over the whole scope by window functions and cut to the top rows in the database,
+so a province's 27,000 sites and 160,000 cameras never reach Python row by row."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from brightkitchen.platform.alerts.deadlines import overdue_clause
+from brightkitchen.platform.alerts.models import OPEN_STATES, Alert
 from brightkitchen.platform.devices.models import Device
 from brightkitchen.platform.settings import Settings
 from brightkitchen.platform.sites.models import Camera, Site
 from brightkitchen.platform.stats import queries as q
-from brightkitchen.platform.stats.counts import open_per_site
 from brightkitchen.platform.stats.schemas import AttentionItem
 
 ATTENTION_SIZE = 20
@@ -40,58 +41,79 @@ class Attention:
     fleet: Fleet
 
 
+def _rows_per_site(settings: Settings, ids: Select[Any], now: datetime) -> Any:
+    """One row per source row, every count as a 0/1 column: the scope's sites, the alerts in open states
+    (``ix_alerts_open``), the devices and the cameras. Grouped once by site below: one hash aggregate instead of
+    three aggregates and four hash joins of 27,000 rows each (257 -> ~130 ms at a province's scale)."""
+
+    def flag(cond: Any) -> Any:
+        return case((cond, 1), else_=0)
+
+    def row(site_id: Any, **counts: Any) -> Any:
+        return select(site_id.label("site_id"), *(counts.get(n, literal(0)).label(n) for n in _COUNTS))
+
+    scope = ids.subquery()
+    return union_all(
+        row(scope.c.id, in_scope=literal(1)),
+        row(Alert.site_id, open=literal(1), overdue=flag(overdue_clause(now)),
+            escalated=flag(Alert.escalated_at.is_not(None))).where(q.real(), Alert.state.in_(OPEN_STATES)),
+        row(Device.site_id, devices=literal(1), devices_off=flag(~q.device_online(settings, now))).where(
+            Device.revoked_at.is_(None)),
+        row(Camera.site_id, cameras=literal(1), cameras_on=flag(q.camera_online(settings, now))),
+    ).subquery()  # fmt: skip
+
+
+_COUNTS = ("in_scope", "open", "overdue", "escalated", "devices", "devices_off", "cameras", "cameras_on")
+
+
 def attention(
     session: Session, settings: Settings, ids: Select[Any], now: datetime, size: int = ATTENTION_SIZE
 ) -> Attention:
-    # The per-table counts read every row of their table and are cut to the scope by the join below: one
-    # semi-join with the scope instead of four (a province-wide scope is most of each table anyway).
-    alerts = open_per_site(None, now).subquery()
-    devices = (
-        select(Device.site_id, func.count().label("n"), q.count_if(~q.device_online(settings, now)).label("off"))
-        .where(Device.revoked_at.is_(None))
-        .group_by(Device.site_id)
+    rows = _rows_per_site(settings, ids, now)
+    per_site = (
+        select(rows.c.site_id, *(func.sum(rows.c[n]).label(n) for n in _COUNTS[1:]))
+        .group_by(rows.c.site_id)
+        .having(func.max(rows.c.in_scope) == 1)
         .subquery()
     )
-    cameras = (
-        select(Camera.site_id, func.count().label("n"), q.count_if(q.camera_online(settings, now)).label("on"))
-        .group_by(Camera.site_id)
-        .subquery()
-    )
-    n_open, overdue, escalated = (func.coalesce(alerts.c[n], 0) for n in ("open", "overdue", "escalated_open"))
-    n_devices, devices_off = func.coalesce(devices.c.n, 0), func.coalesce(devices.c.off, 0)
-    n_cameras, cameras_on = func.coalesce(cameras.c.n, 0), func.coalesce(cameras.c.on, 0)
-    cameras_off = n_cameras - cameras_on
+    c = per_site.c
+    cameras_off = c.cameras - c.cameras_on
     # A site is online when not all of its devices count offline.
-    online = func.sum(case((n_devices > devices_off, 1), else_=0))
-    rows = session.execute(
+    online = func.sum(case((c.devices > c.devices_off, 1), else_=0))
+    top = (
         select(
-            Site.id, Site.name, n_open, overdue, escalated, devices_off, cameras_off,
+            c.site_id, c.open, c.overdue, c.escalated, c.devices_off, cameras_off.label("cameras_off"),
             # Over the whole scope, before the cut: the totals and the fleet.
-            func.sum(n_open).over(), func.sum(overdue).over(), func.count().over(), online.over(),
-            func.sum(n_cameras).over(), func.sum(cameras_on).over(),
+            func.sum(c.open).over().label("all_open"), func.sum(c.overdue).over().label("all_overdue"),
+            func.count().over().label("sites"), online.over().label("sites_online"),
+            func.sum(c.cameras).over().label("cameras"), func.sum(c.cameras_on).over().label("cameras_online"),
         )
-        .outerjoin(alerts, alerts.c.site_id == Site.id)
-        .outerjoin(devices, devices.c.site_id == Site.id)
-        .outerjoin(cameras, cameras.c.site_id == Site.id)
-        .where(Site.id.in_(ids))
-        .order_by(escalated.desc(), overdue.desc(), devices_off.desc(), cameras_off.desc(), n_open.desc(), Site.id)
+        .order_by(c.escalated.desc(), c.overdue.desc(), c.devices_off.desc(), cameras_off.desc(), c.open.desc(),
+                  c.site_id)
         .limit(size)
+        .subquery()
+    )  # fmt: skip
+    ranked = session.execute(
+        select(top, Site.name)
+        .join(Site, Site.id == top.c.site_id)
+        .order_by(top.c.escalated.desc(), top.c.overdue.desc(), top.c.devices_off.desc(), top.c.cameras_off.desc(),
+                  top.c.open.desc(), top.c.site_id)
     ).all()  # fmt: skip
     items = [
         AttentionItem(
-            site_id=r[0],
-            site_name=r[1],
-            open=int(r[2]),
-            overdue=int(r[3]),
-            escalated=int(r[4]),
-            devices_offline=int(r[5]),
-            cameras_offline=int(r[6]),
+            site_id=r.site_id,
+            site_name=r.name,
+            open=int(r.open),
+            overdue=int(r.overdue),
+            escalated=int(r.escalated),
+            devices_offline=int(r.devices_off),
+            cameras_offline=int(r.cameras_off),
         )
-        for r in rows
-        if r[2] or r[5] or r[6]  # something open or offline; a quiet site only counts in the totals
+        for r in ranked
+        if r.open or r.devices_off or r.cameras_off  # something open or offline; a quiet site only counts in the totals
     ]
-    if not rows:
+    if not ranked:
         return Attention(items, 0, 0, Fleet(0, 0, 0, 0))
-    first = rows[0]
-    fleet = Fleet(*(int(v or 0) for v in first[9:13]))
-    return Attention(items, int(first[7] or 0), int(first[8] or 0), fleet)
+    first = ranked[0]
+    fleet = Fleet(*(int(v or 0) for v in (first.sites, first.sites_online, first.cameras, first.cameras_online)))
+    return Attention(items, int(first.all_open or 0), int(first.all_overdue or 0), fleet)

@@ -34,8 +34,9 @@ def overview(
     tz = ZoneInfo(settings.timezone)
     local_today = now.astimezone(tz).date()
     first_day = local_today - timedelta(days=TREND_DAYS - 1)
-    # A generic plan of the attention join took a minute instead of half a second; JIT cost more than it saved.
-    custom_plans(session)
+    # A generic plan of the attention join took a minute instead of half a second; JIT cost more than it saved;
+    # parallel workers on the attention grouping took longer than none.
+    custom_plans(session, serial=True)
     watch = attention(session, settings, ids, now)
     fleet_now = watch.fleet
     # The 30-day window's rates, and received per day and today: whole local days, so the rollups answer them.
