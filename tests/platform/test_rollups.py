@@ -32,13 +32,15 @@ SCHOOL = t.Actor("user", 2, "school_admin")
 SYSTEM = t.Actor.system()
 
 
-def rows(session: Session) -> dict[tuple[date, int, str], tuple[Any, ...]]:
+def rows(
+    session: Session, table: Any = AlertDaily, key: str = "site_id"
+) -> dict[tuple[date, int, str], tuple[Any, ...]]:
     """The table without empty rows (a row whose every counter went back to 0 says nothing)."""
     out = {}
-    for r in session.scalars(select(AlertDaily)):
+    for r in session.scalars(select(table)):
         values = tuple(round(getattr(r, n), 6) for n in COUNTERS)
         if any(values):
-            out[(r.day, r.site_id, r.code)] = values
+            out[(r.day, getattr(r, key), r.code)] = values
     return out
 
 
@@ -205,12 +207,7 @@ def test_cli_rebuilds_the_rollups(session: Session, settings: Settings, monkeypa
 
 
 def region_rows(session: Session) -> dict[tuple[date, int, str], tuple[Any, ...]]:
-    out = {}
-    for r in session.scalars(select(AlertRegionDaily)):
-        values = tuple(round(getattr(r, n), 6) for n in COUNTERS)
-        if any(values):
-            out[(r.day, r.region_id, r.code)] = values
-    return out
+    return rows(session, AlertRegionDaily, "region_id")
 
 
 def site_rows_by_district(session: Session) -> dict[tuple[date, int, str], tuple[Any, ...]]:
