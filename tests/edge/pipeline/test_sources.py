@@ -69,7 +69,10 @@ def test_stalled_stream_times_out_and_recovers(rtsp_cameras: Callable[[], RtspCa
         assert wait_for(lambda: src.health().status == CameraStatus.online, 20)
         assert cam.relay is not None
         cam.relay.paused = True  # connection open, no data: only a read timeout notices
-        assert wait_for(lambda: src.health().status != CameraStatus.online, 15)  # 2 s timeout; slack for load
+        # The read timeout has dropped the connection (offline), or it has already connected again. Not just
+        # "not online": health() says no_frames as soon as the last frame is 2 s old, and on a loaded machine that
+        # came before the timeout closed the connection, so frames resumed on the same one.
+        assert wait_for(lambda: src.health().status == CameraStatus.offline or src.health().connects >= 2, 15)
         cam.relay.paused = False
         assert wait_for(lambda: src.health().status == CameraStatus.online, 20)
         assert src.health().connects >= 2  # it reconnected
