@@ -33,17 +33,13 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.dml import Insert
 
-from brightkitchen.platform.alerts.rollup_tables import COUNTERS, AlertDaily, AlertRegionDaily
+from brightkitchen.platform.alerts.rollup_tables import COUNTERS, AlertDaily, AlertRegionDaily, counters_upsert
 from brightkitchen.platform.regions.models import Region
 from brightkitchen.platform.sites.models import Site
 
 _KEY = ("day", "region_id", "code")
-# On the table, not the mapped class: an ORM insert takes the ORM's bulk path.
 _TABLE = cast(Table, AlertRegionDaily.__table__)
 _TYPES: dict[str, Any] = {"close_hours": Float}
 
@@ -52,24 +48,17 @@ def _counter(name: str) -> Any:
     return bindparam(name, type_=_TYPES.get(name, Integer))
 
 
-def _upsert(dialect: str, stmt_of: Any) -> Insert:
-    stmt = stmt_of(pg_insert if dialect == "postgresql" else sqlite_insert)
-    return stmt.on_conflict_do_update(
-        index_elements=list(_KEY),
-        set_={name: _TABLE.c[name] + getattr(stmt.excluded, name) for name in COUNTERS},
-    )
-
-
 def key_region() -> Any:
     """SQL: the key region of a site joined to its region."""
     return func.coalesce(Region.parent_id, Region.id)
 
 
-# Built once per dialect (the statement's cache key, made per call, costs more than running it).
 # By site: the key region is looked up in the same statement.
 _BY_SITE = {
-    d: _upsert(
+    d: counters_upsert(
         d,
+        _TABLE,
+        _KEY,
         lambda ins: ins(_TABLE).from_select(
             [*_KEY, *COUNTERS],
             select(bindparam("day", type_=Date), key_region(), bindparam("code", type_=String),
@@ -83,8 +72,10 @@ _BY_SITE = {
 }  # fmt: skip
 # By key region, for moving a site's counts.
 _BY_REGION = {
-    d: _upsert(
+    d: counters_upsert(
         d,
+        _TABLE,
+        _KEY,
         lambda ins: ins(_TABLE).values(
             {"day": bindparam("day"), "region_id": bindparam("region_id"), "code": bindparam("code"),
              **{n: _counter(n) for n in COUNTERS}}

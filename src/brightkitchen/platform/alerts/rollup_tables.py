@@ -4,9 +4,13 @@ alerts/rollups.py and alerts/region_rollups.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brightkitchen.platform.db import Base
@@ -45,3 +49,13 @@ class AlertRegionDaily(DailyCounters, Base):
     __tablename__ = "alert_region_daily"
 
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True)
+
+
+def counters_upsert(dialect: str, table: Table, key: tuple[str, ...], insert_of: Callable[[Any], Any]) -> Any:
+    """``insert_of(dialect's insert)`` made an upsert that adds every counter to the row of ``key`` already
+    there. Built once per dialect by its callers: a statement made per alert cost more to key for the cache
+    than to run. On the table, not the mapped class: an ORM insert takes the ORM's bulk path."""
+    stmt = insert_of(pg_insert if dialect == "postgresql" else sqlite_insert)
+    return stmt.on_conflict_do_update(
+        index_elements=list(key), set_={name: table.c[name] + getattr(stmt.excluded, name) for name in COUNTERS}
+    )

@@ -28,13 +28,11 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from brightkitchen.platform.alerts import region_rollups
 from brightkitchen.platform.alerts.models import OPEN_STATES, Alert, AlertState
-from brightkitchen.platform.alerts.rollup_tables import COUNTERS, AlertDaily
+from brightkitchen.platform.alerts.rollup_tables import COUNTERS, AlertDaily, counters_upsert
 from brightkitchen.platform.settings import Settings
 
 
@@ -91,19 +89,17 @@ def session_timezone(session: Session) -> str:
     return str(session.info.get(TIMEZONE_INFO, DEFAULT_TIMEZONE))
 
 
-def _site_upsert(dialect: str) -> Any:
-    table = cast(Table, AlertDaily.__table__)  # not the mapped class: an ORM insert takes the ORM's bulk path
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(
-        {name: bindparam(name) for name in ("day", "site_id", "code", *COUNTERS)}
+_SITE_KEY = ("day", "site_id", "code")
+_SITE_TABLE = cast(Table, AlertDaily.__table__)
+_SITE_UPSERT = {
+    dialect: counters_upsert(
+        dialect,
+        _SITE_TABLE,
+        _SITE_KEY,
+        lambda ins: ins(_SITE_TABLE).values({n: bindparam(n) for n in (*_SITE_KEY, *COUNTERS)}),
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["day", "site_id", "code"],
-        set_={name: table.c[name] + getattr(stmt.excluded, name) for name in COUNTERS},
-    )
-
-
-# Built once per dialect: a statement made per alert cost more to key for the cache than to run.
-_SITE_UPSERT = {dialect: _site_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def _add(session: Session, tz: str, alert: Alert, deltas: dict[str, Any]) -> None:

@@ -63,6 +63,12 @@ def _rows_per_site(settings: Settings, ids: Select[Any], now: datetime) -> Any:
     ).subquery()  # fmt: skip
 
 
+def _worst_first(
+    escalated: Any, overdue: Any, devices_off: Any, cameras_off: Any, n_open: Any, site_id: Any
+) -> list[Any]:
+    return [escalated.desc(), overdue.desc(), devices_off.desc(), cameras_off.desc(), n_open.desc(), site_id]
+
+
 _COUNTS = ("in_scope", "open", "overdue", "escalated", "devices", "devices_off", "cameras", "cameras_on")
 
 
@@ -88,16 +94,15 @@ def attention(
             func.count().over().label("sites"), online.over().label("sites_online"),
             func.sum(c.cameras).over().label("cameras"), func.sum(c.cameras_on).over().label("cameras_online"),
         )
-        .order_by(c.escalated.desc(), c.overdue.desc(), c.devices_off.desc(), cameras_off.desc(), c.open.desc(),
-                  c.site_id)
+        .order_by(*_worst_first(c.escalated, c.overdue, c.devices_off, cameras_off, c.open, c.site_id))
         .limit(size)
         .subquery()
     )  # fmt: skip
     ranked = session.execute(
         select(top, Site.name)
         .join(Site, Site.id == top.c.site_id)
-        .order_by(top.c.escalated.desc(), top.c.overdue.desc(), top.c.devices_off.desc(), top.c.cameras_off.desc(),
-                  top.c.open.desc(), top.c.site_id)
+        .order_by(*_worst_first(*(top.c[n] for n in ("escalated", "overdue", "devices_off", "cameras_off", "open",
+                                                      "site_id"))))
     ).all()  # fmt: skip
     items = [
         AttentionItem(

@@ -176,20 +176,18 @@ def edge_per_site(dialect: str, ids: Select[Any], since: datetime, edge_end: dat
     )
 
 
-def open_per_site(ids: Select[Any] | None, now: datetime) -> Rows:
-    """Per site (of ``ids``; None: every site): alerts in open states now (any code, any age), overdue,
-    escalated (``ix_alerts_open``)."""
-    stmt = (
+def open_per_site(ids: Select[Any], now: datetime) -> Rows:
+    """Per site: alerts in open states now (any code, any age), overdue, escalated (``ix_alerts_open``)."""
+    return (
         select(
             Alert.site_id,
             func.count().label("open"),
             count_if(overdue_clause(now)).label("overdue"),
             count_if(Alert.escalated_at.is_not(None)).label("escalated_open"),
         )
-        .where(real(), Alert.state.in_(OPEN_STATES))
+        .where(Alert.site_id.in_(ids), real(), Alert.state.in_(OPEN_STATES))
         .group_by(Alert.site_id)
     )
-    return stmt if ids is None else stmt.where(Alert.site_id.in_(ids))
 
 
 def escalated_per_site(ids: Select[Any], since: datetime) -> Rows:
